@@ -1,0 +1,27 @@
+//! The reconnect domain: identifiers, roles and the caller's scope, parsed value
+//! types (NHS number, prison number, email address, password policy), and the
+//! validation vocabulary shared by the web forms and the JSON API.
+//!
+//! Nothing here performs I/O; the store and web crates build on these types.
+
+pub mod clock;
+pub mod email;
+pub mod id;
+pub mod nhs_number;
+pub mod password;
+pub mod person;
+pub mod prison_number;
+pub mod region;
+pub mod role;
+pub mod scope;
+pub mod validation;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use email::EmailAddress;
+pub use id::{PersonId, PrisonId, SiteId, TokenId, UserId};
+pub use nhs_number::NhsNumber;
+pub use prison_number::PrisonNumber;
+pub use region::Region;
+pub use role::Role;
+pub use scope::{Caller, RequestMeta, Scope};
+pub use validation::{FieldError, Validation};

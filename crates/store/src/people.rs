@@ -1,0 +1,259 @@
+//! People supported by the service. This is personal data: every function
+//! takes the caller and filters by the caller's case sites in SQL, and every
+//! read of a record or change to one is audited in the same transaction.
+
+use crate::audit::{append, Actor, AuditEntry};
+use crate::sql::{like_contains, parse, placeholders};
+use crate::{Result, Store, StoreError};
+use reconnect_domain::clock::from_millis;
+use reconnect_domain::person::NewPerson;
+use reconnect_domain::{Caller, NhsNumber, PersonId, PrisonId, PrisonNumber, SiteId};
+use time::{Date, OffsetDateTime};
+
+/// A line on a caseload.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersonSummary {
+    pub id: PersonId,
+    pub site_id: SiteId,
+    pub given_name: String,
+    pub family_name: String,
+    pub preferred_name: Option<String>,
+    pub date_of_birth: Date,
+    pub prison_number: PrisonNumber,
+    pub prison_name: String,
+}
+
+/// A person's record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Person {
+    pub summary: PersonSummary,
+    pub nhs_number: Option<NhsNumber>,
+    pub prison_id: PrisonId,
+    pub site_name: String,
+    pub created_at: OffsetDateTime,
+    pub created_by_name: String,
+}
+
+/// What to list.
+#[derive(Clone, Debug, Default)]
+pub struct PeopleFilter {
+    /// Only this site (must be one of the caller's).
+    pub site: Option<SiteId>,
+    /// Name, prison number or NHS number contains this.
+    pub search: Option<String>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+#[derive(sqlx::FromRow)]
+struct PersonRow {
+    id: String,
+    site_id: String,
+    given_name: String,
+    family_name: String,
+    preferred_name: Option<String>,
+    date_of_birth: String,
+    prison_number: String,
+    prison_name: String,
+}
+
+impl PersonRow {
+    fn into_summary(self) -> Result<PersonSummary> {
+        Ok(PersonSummary {
+            id: parse(&self.id, "person id")?,
+            site_id: parse(&self.site_id, "site id")?,
+            given_name: self.given_name,
+            family_name: self.family_name,
+            preferred_name: self.preferred_name,
+            date_of_birth: Date::parse(&self.date_of_birth, &time::format_description::well_known::Iso8601::DATE)
+                .map_err(|_| StoreError::Corrupt("date of birth".into()))?,
+            prison_number: PrisonNumber::parse(&self.prison_number)
+                .map_err(|_| StoreError::Corrupt("prison number".into()))?,
+            prison_name: self.prison_name,
+        })
+    }
+}
+
+const SUMMARY_COLUMNS: &str = "p.id, p.site_id, p.given_name, p.family_name, p.preferred_name, \
+    p.date_of_birth, p.prison_number, pr.name AS prison_name";
+
+fn iso_date(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
+}
+
+impl Store {
+    /// The people at the caller's sites (or one of them), by family name.
+    /// Viewing a caseload is audited, with how many people it showed.
+    pub async fn list_people(&self, caller: &Caller, filter: &PeopleFilter) -> Result<Vec<PersonSummary>> {
+        let sites: Vec<SiteId> = match filter.site {
+            Some(s) if caller.scope.may_read_site(s) => vec![s],
+            Some(_) => return Err(StoreError::NotFound),
+            None => caller.scope.case_sites().to_vec(),
+        };
+        if sites.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM person p JOIN prison pr ON pr.id = p.prison_id \
+             WHERE p.site_id IN ({})",
+            placeholders(1, sites.len())
+        );
+        let mut binds: Vec<String> = sites.iter().map(|s| s.to_string()).collect();
+        if let Some(term) = filter.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            let digits: String = term.chars().filter(|c| !c.is_whitespace()).collect();
+            binds.push(like_contains(term));
+            let n = binds.len();
+            binds.push(digits.to_uppercase());
+            let m = binds.len();
+            sql.push_str(&format!(
+                " AND (LOWER(p.given_name || ' ' || p.family_name) LIKE ${n} ESCAPE '\\' \
+                 OR LOWER(COALESCE(p.preferred_name, '')) LIKE ${n} ESCAPE '\\' \
+                 OR p.prison_number = ${m} OR p.nhs_number = ${m})"
+            ));
+        }
+        let limit = filter.limit.clamp(1, 500);
+        sql.push_str(&format!(
+            " ORDER BY p.family_name, p.given_name, p.id LIMIT {limit} OFFSET {}",
+            filter.offset
+        ));
+        let mut tx = self.pool.begin().await?;
+        let mut q = sqlx::query_as::<_, PersonRow>(&sql);
+        for b in &binds {
+            q = q.bind(b.clone());
+        }
+        let rows = q.fetch_all(&mut *tx).await?;
+        let people = rows
+            .into_iter()
+            .map(PersonRow::into_summary)
+            .collect::<Result<Vec<_>>>()?;
+        let mut entry = AuditEntry::new("caseload.view").detail(format!("{} people listed", people.len()));
+        if let [only] = sites.as_slice() {
+            entry = entry.site(*only);
+        }
+        append(&mut tx, self.now_ms(), &Actor::User(caller), entry).await?;
+        tx.commit().await?;
+        Ok(people)
+    }
+
+    /// One person's record, if it is at one of the caller's sites; audited.
+    pub async fn get_person(&self, caller: &Caller, id: PersonId) -> Result<Person> {
+        let sites = caller.scope.case_sites();
+        if sites.is_empty() {
+            return Err(StoreError::NotFound);
+        }
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS}, p.nhs_number, p.prison_id, s.name AS site_name, p.created_at, \
+             u.display_name AS created_by_name \
+             FROM person p JOIN prison pr ON pr.id = p.prison_id JOIN site s ON s.id = p.site_id \
+             JOIN app_user u ON u.id = p.created_by \
+             WHERE p.id = $1 AND p.site_id IN ({})",
+            placeholders(2, sites.len())
+        );
+        let mut tx = self.pool.begin().await?;
+        let mut q = sqlx::query(&sql).bind(id.to_string());
+        for s in sites {
+            q = q.bind(s.to_string());
+        }
+        let row = q.fetch_optional(&mut *tx).await?.ok_or(StoreError::NotFound)?;
+        use sqlx::Row;
+        let nhs: Option<String> = row.try_get("nhs_number")?;
+        let prison_id: String = row.try_get("prison_id")?;
+        let site_name: String = row.try_get("site_name")?;
+        let created_at: i64 = row.try_get("created_at")?;
+        let created_by_name: String = row.try_get("created_by_name")?;
+        let summary = PersonRow {
+            id: row.try_get("id")?,
+            site_id: row.try_get("site_id")?,
+            given_name: row.try_get("given_name")?,
+            family_name: row.try_get("family_name")?,
+            preferred_name: row.try_get("preferred_name")?,
+            date_of_birth: row.try_get("date_of_birth")?,
+            prison_number: row.try_get("prison_number")?,
+            prison_name: row.try_get("prison_name")?,
+        }
+        .into_summary()?;
+        append(
+            &mut tx,
+            self.now_ms(),
+            &Actor::User(caller),
+            AuditEntry::new("person.view")
+                .record("person", id)
+                .site(summary.site_id)
+                .person(id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Person {
+            nhs_number: nhs
+                .as_deref()
+                .map(NhsNumber::parse)
+                .transpose()
+                .map_err(|_| StoreError::Corrupt("nhs number".into()))?,
+            prison_id: parse(&prison_id, "prison id")?,
+            site_name,
+            created_at: from_millis(created_at),
+            created_by_name,
+            summary,
+        })
+    }
+
+    /// Adds a person to the caseload of the site that serves their prison,
+    /// which must be one of the caller's sites; audited.
+    pub async fn create_person(&self, caller: &Caller, new: &NewPerson) -> Result<PersonId> {
+        let sites = caller.scope.case_write_sites();
+        if !caller.role().writes_cases() {
+            return Err(StoreError::Forbidden);
+        }
+        if sites.is_empty() {
+            return Err(StoreError::invalid(
+                "prison_id",
+                "You are not a member of any site, so you cannot add people. Ask your site manager",
+            ));
+        }
+        let id = PersonId::new();
+        let now = self.now_ms();
+        let sql = format!(
+            "INSERT INTO person (id, site_id, prison_id, given_name, family_name, preferred_name, \
+             date_of_birth, nhs_number, prison_number, created_at, created_by) \
+             SELECT $1, pr.site_id, pr.id, $2, $3, $4, $5, $6, $7, $8, $9 FROM prison pr \
+             WHERE pr.id = $10 AND pr.site_id IN ({}) RETURNING site_id",
+            placeholders(11, sites.len())
+        );
+        let mut tx = self.pool.begin().await?;
+        let mut q = sqlx::query_scalar::<_, String>(&sql)
+            .bind(id.to_string())
+            .bind(new.given_name.clone())
+            .bind(new.family_name.clone())
+            .bind(new.preferred_name.clone())
+            .bind(iso_date(new.date_of_birth))
+            .bind(new.nhs_number.map(|n| n.digits()))
+            .bind(new.prison_number.as_str().to_string())
+            .bind(now)
+            .bind(caller.user_id().to_string())
+            .bind(new.prison_id.to_string());
+        for s in sites {
+            q = q.bind(s.to_string());
+        }
+        let site: String = q.fetch_optional(&mut *tx).await?.ok_or_else(|| {
+            StoreError::invalid("prison_id", "Choose a prison that your site serves")
+        })?;
+        let site: SiteId = parse(&site, "site id")?;
+        append(
+            &mut tx,
+            now,
+            &Actor::User(caller),
+            AuditEntry::new("person.create").record("person", id).site(site).person(id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// How many people each site has, for operator commands and demo seeding
+    /// (counts only, no identities).
+    pub async fn count_people(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM person")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+}

@@ -1,0 +1,44 @@
+//! Small helpers for writing SQL once for both engines.
+
+use crate::StoreError;
+use std::str::FromStr;
+
+/// `$start, $start+1, ...` for an `IN (...)` list of `n` values. Callers must
+/// not call this with `n == 0` (an empty scope returns before querying).
+pub(crate) fn placeholders(start: usize, n: usize) -> String {
+    (start..start + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Parses an id or other value read back from the database.
+pub(crate) fn parse<T: FromStr>(s: &str, what: &str) -> Result<T, StoreError> {
+    s.parse()
+        .map_err(|_| StoreError::Corrupt(format!("{what}: {s:?}")))
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern used with `ESCAPE '\'`.
+pub(crate) fn like_contains(term: &str) -> String {
+    let mut out = String::with_capacity(term.len() + 2);
+    out.push('%');
+    for c in term.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.extend(c.to_lowercase());
+    }
+    out.push('%');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_placeholders() {
+        assert_eq!(placeholders(3, 3), "$3, $4, $5");
+        assert_eq!(like_contains("50%_a"), "%50\\%\\_a%");
+    }
+}
