@@ -1,0 +1,151 @@
+//! The JSON API under `/api/v1`. Handlers are thin: they parse, call the
+//! store with the caller's scope, and map the result. Errors are RFC 9457
+//! problem documents ([`ApiError`]). The OpenAPI 3.1 document is generated
+//! from the handlers' annotations and served at `/api/openapi.json`.
+
+pub mod audit;
+pub mod me;
+pub mod people;
+pub mod sites;
+pub mod tokens;
+pub mod users;
+
+use crate::error::Problem;
+use crate::middleware::Identity;
+use crate::ApiError;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::response::IntoResponse;
+use axum::Json;
+use reconnect_domain::FieldError;
+use serde::de::DeserializeOwned;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "RECONNECT API",
+        description = "The API of reconnect, a care-after-custody service. Every request acts with the role and sites of the account that owns the token: people outside those sites do not exist as far as the API is concerned.",
+        license(name = "MIT", identifier = "MIT"),
+    ),
+    paths(
+        me::me,
+        sites::list,
+        people::list,
+        people::create,
+        people::show,
+        users::list,
+        users::create,
+        audit::list,
+        tokens::list,
+        tokens::revoke,
+    ),
+    components(schemas(Problem, FieldError)),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags(
+        (name = "account", description = "The caller's own account and tokens"),
+        (name = "people", description = "People supported at the caller's sites"),
+        (name = "admin", description = "Staff accounts (administrators)"),
+        (name = "audit", description = "The audit trail (site managers)"),
+        (name = "sites", description = "Sites and the prisons they serve"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A personal access token created on the 'Your account' page"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// `GET /api/openapi.json`
+pub async fn openapi_json() -> impl IntoResponse {
+    Json(ApiDoc::openapi())
+}
+
+/// The signed-in API caller (the route's access rule guarantees one).
+pub struct ApiCaller(pub Identity);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Identity>()
+            .cloned()
+            .map(ApiCaller)
+            .ok_or_else(ApiError::unauthorized)
+    }
+}
+
+/// A JSON body whose problems come back as problem documents naming the
+/// field where serde can tell.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::unsupported_media_type(
+                "Send the body as JSON with 'Content-Type: application/json'",
+            )),
+            Err(JsonRejection::JsonSyntaxError(e)) => {
+                Err(ApiError::bad_request(format!("The body is not valid JSON: {}", e.body_text())))
+            }
+            Err(JsonRejection::JsonDataError(e)) => Err(ApiError::invalid(vec![data_error(&e.body_text())])),
+            Err(JsonRejection::BytesRejection(_)) => Err(ApiError::payload_too_large()),
+            Err(e) => Err(ApiError::bad_request(e.body_text())),
+        }
+    }
+}
+
+/// Turns serde's message into a field error, naming the field when it can.
+fn data_error(text: &str) -> FieldError {
+    let detail = text
+        .strip_prefix("Failed to deserialize the JSON body into the target type: ")
+        .unwrap_or(text);
+    let field = detail
+        .split_once(": ")
+        .map(|(path, _)| path.trim())
+        .filter(|p| !p.is_empty() && !p.contains(' '))
+        .map(str::to_string)
+        .or_else(|| {
+            detail
+                .split('`')
+                .nth(1)
+                .filter(|_| detail.starts_with("missing field"))
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| "body".to_string());
+    FieldError::new(field, detail.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_the_field() {
+        let e = data_error("Failed to deserialize the JSON body into the target type: missing field `family_name` at line 1 column 20");
+        assert_eq!(e.field, "family_name");
+        let e = data_error("Failed to deserialize the JSON body into the target type: role: unknown variant `root`, expected one of");
+        assert_eq!(e.field, "role");
+    }
+}

@@ -1,0 +1,227 @@
+//! The two ways a request fails: as an NHS.UK error page, or as an RFC 9457
+//! problem document for the API. Handlers return one of these; the small
+//! constructors keep call sites short. Neither ever shows internal detail:
+//! unexpected errors are logged with the request id and shown as a plain 500.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use reconnect_domain::FieldError;
+use reconnect_store::StoreError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Marks a response whose body the error-page layer should render, so the
+/// page gets the full layout (navigation, signed-in user) of the request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorPage {
+    Status(StatusCode),
+    CsrfFailed,
+    SessionEnded,
+}
+
+/// A failed page request.
+#[derive(Debug)]
+pub enum PageError {
+    NotFound,
+    Forbidden,
+    BadRequest,
+    PayloadTooLarge,
+    /// A form arrived without the right CSRF token.
+    CsrfFailed,
+    /// A form arrived after the session had ended.
+    SessionEnded,
+    Internal(String),
+}
+
+impl PageError {
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        PageError::Internal(e.to_string())
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            PageError::NotFound => StatusCode::NOT_FOUND,
+            PageError::Forbidden => StatusCode::FORBIDDEN,
+            PageError::BadRequest => StatusCode::BAD_REQUEST,
+            PageError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            PageError::CsrfFailed | PageError::SessionEnded => StatusCode::FORBIDDEN,
+            PageError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<StoreError> for PageError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => PageError::NotFound,
+            StoreError::Forbidden => PageError::Forbidden,
+            StoreError::Invalid(_) | StoreError::Conflict(_) => PageError::BadRequest,
+            other => PageError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<askama::Error> for PageError {
+    fn from(e: askama::Error) -> Self {
+        PageError::Internal(format!("template: {e}"))
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        if let PageError::Internal(detail) = &self {
+            tracing::error!(error = %detail, "request failed");
+        }
+        let status = self.status();
+        let page = match self {
+            PageError::CsrfFailed => ErrorPage::CsrfFailed,
+            PageError::SessionEnded => ErrorPage::SessionEnded,
+            _ => ErrorPage::Status(status),
+        };
+        let mut res = status.into_response();
+        res.extensions_mut().insert(page);
+        res
+    }
+}
+
+/// An RFC 9457 problem document, with field errors when the input was at fault.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem (relative to the service).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong this time, for people.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// One entry per field that needs changing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// A failed API request.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    kind: &'static str,
+    title: &'static str,
+    detail: Option<String>,
+    errors: Vec<FieldError>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, kind: &'static str, title: &'static str) -> Self {
+        Self {
+            status,
+            kind,
+            title,
+            detail: None,
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not-found", "Not found")
+    }
+
+    pub fn forbidden() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden")
+            .detail("Your role does not allow this")
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "Sign-in required")
+            .detail("Send a personal access token as 'Authorization: Bearer <token>'")
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad-request", "Bad request").detail(detail)
+    }
+
+    pub fn unsupported_media_type(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Unsupported media type",
+        )
+        .detail(detail)
+    }
+
+    pub fn payload_too_large() -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Payload too large")
+            .detail("The request body is larger than this service accepts")
+    }
+
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "conflict", "Conflict").detail(detail)
+    }
+
+    pub fn invalid(errors: Vec<FieldError>) -> Self {
+        let mut e = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+            "Some fields need changing",
+        );
+        e.errors = errors;
+        e
+    }
+
+    pub fn csrf() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "csrf", "Missing or wrong CSRF token")
+            .detail("Send the session's CSRF token in the X-CSRF-Token header, or use a personal access token")
+    }
+
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Something went wrong",
+        )
+        .detail("The problem has been logged. Try again later")
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => ApiError::not_found(),
+            StoreError::Forbidden => ApiError::forbidden(),
+            StoreError::Invalid(errors) => ApiError::invalid(errors),
+            StoreError::Conflict(m) => ApiError::conflict(m),
+            other => {
+                tracing::error!(error = %other, "API request failed");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Problem {
+            kind: format!("/problems/{}", self.kind),
+            title: self.title.to_string(),
+            status: self.status.as_u16(),
+            detail: self.detail,
+            errors: self.errors,
+        };
+        let mut res = (self.status, axum::Json(body)).into_response();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        res
+    }
+}
