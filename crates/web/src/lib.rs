@@ -24,6 +24,7 @@ mod view;
 pub use error::{ApiError, PageError};
 pub use routes::{table, Access, Route};
 pub use state::{AppState, WebConfig};
+pub use view::nav_for as view_nav_for;
 
 use axum::Router;
 use std::future::Future;

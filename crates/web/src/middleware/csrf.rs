@@ -30,6 +30,9 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
             via: Via::Session { csrf, .. },
             ..
         }) => Some(csrf.clone()),
+        // An API request with no credentials carries no ambient authority to
+        // forge; the route's access rule answers it (401).
+        None if api => return next.run(req).await,
         None => req.extensions().get::<AnonCsrfCookie>().map(|c| c.0.clone()),
     };
     let Some(expected) = expected else {

@@ -396,6 +396,7 @@ pub struct PrisonForm {
 pub async fn prison_create(State(state): State<AppState>, p: Page, Path(site): Path<String>, Form(form): Form<PrisonForm>) -> Result<Response, PageError> {
     let id = p.identity()?;
     let site: SiteId = site.parse().map_err(|_| PageError::NotFound)?;
+    state.store().get_site(site).await?;
     match state.store().add_prison(&Actor::User(&id.caller), site, &form.prison_name).await {
         Ok(_) => Ok(Redirect::to("/admin/sites").into_response()),
         Err(StoreError::Invalid(mut errors)) => {

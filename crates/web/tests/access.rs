@@ -1,0 +1,235 @@
+//! Deny by default, proven from the route table: for every route and every
+//! kind of caller, requests outside the caller's role or sites are refused
+//! and leak nothing, including requests with guessed ids. Because the table
+//! is the router, a new route is covered the moment it exists.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::{Browser, TestApp};
+use reconnect_domain::person::NewPerson;
+use reconnect_domain::{NhsNumber, PersonId, PrisonNumber, Role, TokenId, UserId};
+use reconnect_web::{table, Access};
+
+/// What the victim record at the other site looks like: none of these
+/// strings may ever appear in a response to someone outside that site.
+const VICTIM_FAMILY: &str = "Victimson";
+const VICTIM_NHS: &str = "9990000018";
+const VICTIM_PRISON_NO: &str = "Z9876YX";
+
+struct World {
+    app: TestApp,
+    victim: PersonId,
+    own: PersonId,
+    other_user: UserId,
+    other_token: TokenId,
+    other_site: reconnect_domain::SiteId,
+    callers: Vec<(String, Option<Role>, Option<String>)>,
+}
+
+async fn world() -> World {
+    let app = TestApp::new().await;
+    let a = app.db.site("Site A", &["HMP Alpha"]).await;
+    let b = app.db.site("Site B", &["HMP Beta"]).await;
+
+    // The victim lives at site B; "own" lives at site A.
+    let b_worker = app.user("worker.b@example.org", Role::Worker, &[b.id]).await;
+    let b_caller = app.db.caller(b_worker).await;
+    let nhs = NhsNumber::parse(VICTIM_NHS).unwrap();
+    let victim = app
+        .db
+        .store
+        .create_person(
+            &b_caller,
+            &NewPerson {
+                given_name: "Zebedee".into(),
+                family_name: VICTIM_FAMILY.into(),
+                preferred_name: None,
+                date_of_birth: time::macros::date!(1985 - 02 - 14),
+                nhs_number: Some(nhs),
+                prison_number: PrisonNumber::parse(VICTIM_PRISON_NO).unwrap(),
+                prison_id: b.prisons[0],
+            },
+        )
+        .await
+        .unwrap();
+    let (other_token, _) = app.db.store.create_token(&b_caller, "b's token", None).await.unwrap();
+    let a_worker = app.user("worker.a@example.org", Role::Worker, &[a.id]).await;
+    let a_caller = app.db.caller(a_worker).await;
+    let own = app.db.person(&a_caller, a.prisons[0], "Amelia", "Ownsite").await;
+
+    // One caller of every kind at site A (or no site), with a session and a token.
+    let mut callers = vec![("anonymous".to_string(), None, None)];
+    for role in Role::ALL {
+        let sites = if role.is_site_based() || role == Role::SiteManager { vec![a.id] } else { vec![] };
+        let email = format!("{}.a@example.org", role.as_str());
+        let user = if role == Role::Worker { a_worker } else { app.user(&email, role, &sites).await };
+        let token = app.token(user).await;
+        callers.push((email_of(role), Some(role), Some(token)));
+        let _ = user;
+    }
+    let nosite = app.user("nosite@example.org", Role::Worker, &[]).await;
+    let nosite_token = app.token(nosite).await;
+    callers.push(("nosite@example.org".into(), Some(Role::Worker), Some(nosite_token)));
+    // Site B's own manager, given a role with sites elsewhere, is the "other user".
+    World {
+        app,
+        victim,
+        own,
+        other_user: b_worker,
+        other_token,
+        other_site: b.id,
+        callers,
+    }
+}
+
+fn email_of(role: Role) -> String {
+    match role {
+        Role::Worker => "worker.a@example.org".into(),
+        r => format!("{}.a@example.org", r.as_str()),
+    }
+}
+
+fn fill(path: &str, person: &str, user: &str, token: &str, site: &str) -> String {
+    path.replace("{person_id}", person)
+        .replace("{user_id}", user)
+        .replace("{token_id}", token)
+        .replace("{site_id}", site)
+        .replace("{version}", "x")
+        .replace("{*path}", "app/app.css")
+}
+
+fn assert_no_leak(what: &str, body: &str) {
+    for secret in [VICTIM_FAMILY, VICTIM_NHS, "999 000 0018", VICTIM_PRISON_NO] {
+        assert!(!body.contains(secret), "{what}: response leaks {secret}:\n{body}");
+    }
+}
+
+#[tokio::test]
+async fn every_route_refuses_out_of_scope_callers_and_leaks_nothing() {
+    let w = world().await;
+    let app = &w.app;
+    let guessed = uuid::Uuid::now_v7().to_string();
+    let id_sets = [
+        // Real ids that belong to someone else / another site.
+        (
+            "other site's ids",
+            w.victim.to_string(),
+            w.other_user.to_string(),
+            w.other_token.to_string(),
+            w.other_site.to_string(),
+        ),
+        ("guessed ids", guessed.clone(), guessed.clone(), guessed.clone(), guessed.clone()),
+        ("malformed ids", "1 OR 1=1".into(), "..etc".into(), "%00".into(), "'".into()),
+    ];
+    let routes = table();
+    let mut checked = 0;
+
+    for (label, role, token) in &w.callers {
+        let mut browser = match role {
+            Some(_) => app.sign_in(label).await,
+            None => {
+                let mut b = Browser::default();
+                app.get(&mut b, "/sign-in").await;
+                b
+            }
+        };
+        assert!(role.is_none() || browser.session.is_some(), "{label} could not sign in");
+
+        for route in &routes {
+            for (ids_label, person, user, tok, site) in &id_sets {
+                let path = fill(route.path, &urlenc(person), &urlenc(user), &urlenc(tok), &urlenc(site));
+                let what = format!("{} {} as {label} with {ids_label}", route.method, path);
+                let api = path.starts_with("/api/");
+                let res = if api {
+                    let body = (route.method != Method::GET && route.method != Method::DELETE).then_some("{}");
+                    app.api(route.method.clone(), &path, token.as_deref(), body).await
+                } else if route.method == Method::GET {
+                    app.get(&mut browser, &path).await
+                } else {
+                    app.post(&mut browser, &path, &[]).await
+                };
+                checked += 1;
+                assert!(!res.status.is_server_error(), "{what}: {} {}", res.status, res.body);
+                assert_no_leak(&what, &res.body);
+
+                match (route.access, role) {
+                    (Access::Public, _) => {}
+                    (_, None) => {
+                        if api {
+                            assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{what}");
+                        } else {
+                            assert_eq!(res.status, StatusCode::SEE_OTHER, "{what}");
+                            assert!(res.location().starts_with("/sign-in"), "{what}");
+                        }
+                    }
+                    (access, Some(r)) if !access.allows(*r) => {
+                        assert_eq!(res.status, StatusCode::FORBIDDEN, "{what}: {}", res.body);
+                    }
+                    (_, Some(_)) => {
+                        let scoped = route.path.contains("{person_id}")
+                            || route.path.contains("{token_id}")
+                            || (route.path.contains("{user_id}") && *ids_label != "other site's ids")
+                            || (route.path.contains("{site_id}") && *ids_label != "other site's ids");
+                        if scoped {
+                            assert_eq!(res.status, StatusCode::NOT_FOUND, "{what}: {}", res.body);
+                        }
+                    }
+                }
+
+                // Signing out ends the session: sign in again for the next route.
+                if route.path == "/sign-out" && role.is_some() {
+                    browser = app.sign_in(label).await;
+                }
+            }
+        }
+    }
+
+    // Nothing was read or written at the other site by anyone but its own worker.
+    let views = app.db.audit_events_for("person.view").await;
+    assert!(
+        views.iter().all(|e| e.person_id != Some(w.victim)),
+        "someone outside site B read the victim's record"
+    );
+    assert_eq!(app.db.count_rows("person").await, 2, "a person was added by a refused request");
+    assert!(checked > 300, "only {checked} requests were checked");
+}
+
+#[tokio::test]
+async fn the_matrix_is_not_vacuous_in_scope_reads_work() {
+    let w = world().await;
+    let app = &w.app;
+    let mut b = app.sign_in("worker.a@example.org").await;
+    let res = app.get(&mut b, &format!("/people/{}", w.own)).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.body.contains("Ownsite"));
+    let res = app.get(&mut b, &format!("/people/{}", w.victim)).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+
+    // Site B's worker sees the victim (so the strings above would be caught).
+    let mut b2 = app.sign_in("worker.b@example.org").await;
+    let res = app.get(&mut b2, &format!("/people/{}", w.victim)).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.body.contains(VICTIM_FAMILY));
+    assert!(res.body.contains("999 000 0018"));
+}
+
+#[tokio::test]
+async fn every_role_has_a_working_navigation() {
+    let w = world().await;
+    let app = &w.app;
+    for (label, role, _) in w.callers.iter().filter(|c| c.1.is_some()) {
+        let mut b = app.sign_in(label).await;
+        for (href, _) in reconnect_web::view_nav_for(role.unwrap()) {
+            let res = app.get(&mut b, href).await;
+            assert_eq!(res.status, StatusCode::OK, "{label} {href}: {}", res.body);
+            assert!(res.body.contains("<h1"), "{label} {href}");
+        }
+    }
+}
+
+fn urlenc(s: &str) -> String {
+    s.replace('%', "%25").replace(' ', "%20").replace('\'', "%27").replace('=', "%3D")
+}
