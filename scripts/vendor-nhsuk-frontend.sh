@@ -168,8 +168,12 @@ mkdir -p "$out"
 # The compiled CSS refers to its images as url(/assets/images/...), i.e. it
 # assumes the package's assets are served at /assets. Ours are served next to
 # the stylesheet ({prefix}/nhsuk/assets/...), so make those URLs relative to
-# the stylesheet. Also drop the sourceMappingURL comment (maps are not shipped).
+# the stylesheet. Also drop the sourceMappingURL comment (maps are not shipped),
+# and the @font-face rules that load the Frutiger web fonts from a third-party
+# host: the service makes no third-party requests (its CSP allows none), and
+# the stylesheet's own fallback stack (Arial) is used instead.
 sed -e 's#url(/assets/#url(assets/#g' \
+  -e 's#@font-face{[^}]*https://[^}]*}##g' \
   -e 's#url("/assets/#url("assets/#g' \
   -e "s#url('/assets/#url('assets/#g" \
   -e '/^\/\*# sourceMappingURL=.*\*\/$/d' \
@@ -193,11 +197,12 @@ fi
 printf '%s\n' "$version" >"$out/VERSION"
 cat >"$out/SOURCE.md" <<EOF
 npm package \`$PACKAGE\` $version, tarball integrity \`$integrity\`, licence $license (see LICENSE); vendored by \`scripts/vendor-nhsuk-frontend.sh\` from \`scripts/nhsuk-frontend.lock\` - do not edit these files by hand.
-Only changes from the package's \`dist/nhsuk/\`: \`url(/assets/...)\` in the CSS rewritten to \`url(assets/...)\` (relative to the stylesheet) and sourceMappingURL comments removed.
+Only changes from the package's \`dist/nhsuk/\`: \`url(/assets/...)\` in the CSS rewritten to \`url(assets/...)\` (relative to the stylesheet), sourceMappingURL comments removed, and the @font-face rules that load fonts from a third-party host removed (the CSP allows no third-party requests; text uses the stylesheet's Arial fallback).
 EOF
 
 # --- sanity checks on what we staged -------------------------------------------
 grep -q 'url(/assets/' "$out/nhsuk-frontend.min.css" && die "CSS still has absolute /assets/ URLs"
+grep -q 'url(https\?://' "$out/nhsuk-frontend.min.css" && die "CSS still loads something from another host"
 grep -q 'sourceMappingURL' "$out/nhsuk-frontend.min.css" "$out/nhsuk-frontend.min.js" &&
   die "sourceMappingURL comment left in staged files"
 grep -q 'export{' "$out/nhsuk-frontend.min.js" || die "nhsuk-frontend.min.js is not an ES module"
