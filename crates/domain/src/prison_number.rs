@@ -71,7 +71,8 @@ mod tests {
     proptest! {
         #[test]
         fn valid_shapes_parse(s in "[A-Z][0-9]{4}[A-Z]{2}") {
-            prop_assert_eq!(PrisonNumber::parse(&s.to_lowercase()).unwrap().as_str(), s.as_str());
+            let parsed = PrisonNumber::parse(&s.to_lowercase()).unwrap();
+            prop_assert_eq!(parsed.as_str(), s.as_str());
         }
 
         #[test]
