@@ -40,6 +40,17 @@ const MAX_AMBIGUOUS: usize = 4;
 /// its own for the whole password to count as one.
 const MIN_SEQUENCE_CORE: usize = 6;
 
+/// A sequence with up to this many other characters at its ends
+/// (`0987654321qw`) still counts as one, if the sequence part is at least
+/// [`MIN_SEQUENCE_WITH_EXTRAS`] long.
+const MAX_SEQUENCE_EXTRAS: usize = 3;
+const MIN_SEQUENCE_WITH_EXTRAS: usize = 9;
+
+/// How much of a long tail of digits and symbols is tried off the end of a
+/// password when looking it up, beyond the bare word (list entries carry at
+/// most a few digits of their own, like `qwerty123456`).
+const MAX_TAIL_TRIED: usize = 12;
+
 /// Keyboard, alphabet and number orders. Each is read as a ring (its last
 /// character is followed by its first), forwards or backwards.
 const SEQUENCES: &[&str] = &[
@@ -162,8 +173,10 @@ fn repeated_unit(s: &str) -> Option<String> {
     let chars: Vec<char> = s.chars().collect();
     let n = chars.len();
     (1..=n / 2)
-        .filter(|unit| n % unit == 0)
-        .find(|&unit| chars.chunks(unit).all(|chunk| chunk == &chars[..unit]))
+        .find(|&unit| {
+            let mut chunks = chars.chunks_exact(unit);
+            chunks.remainder().is_empty() && chunks.all(|chunk| chunk == &chars[..unit])
+        })
         .map(|unit| chars[..unit].iter().collect())
 }
 
@@ -178,64 +191,71 @@ fn is_short_pattern_repeated(lower: &str) -> bool {
 // ---------------------------------------------------------------------------
 // Sequences
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 enum Direction {
     Forwards,
     Backwards,
 }
 
-/// Whether `b` follows `a` forwards and/or backwards in any known order.
-fn steps(a: char, b: char) -> (bool, bool) {
+/// Whether `b` comes straight after `a` going `direction` round `ring`.
+fn follows(ring: &[u8], a: char, b: char, direction: Direction) -> bool {
     let (Ok(a), Ok(b)) = (u8::try_from(a), u8::try_from(b)) else {
-        return (false, false);
+        return false;
     };
-    let mut forwards = false;
-    let mut backwards = false;
-    for sequence in SEQUENCES {
-        let ring = sequence.as_bytes();
-        let len = ring.len();
-        if let Some(i) = ring.iter().position(|&c| c == a) {
-            forwards |= ring[(i + 1) % len] == b;
-            backwards |= ring[(i + len - 1) % len] == b;
-        }
+    let len = ring.len();
+    match ring.iter().position(|&c| c == a) {
+        Some(i) => match direction {
+            Direction::Forwards => ring[(i + 1) % len] == b,
+            Direction::Backwards => ring[(i + len - 1) % len] == b,
+        },
+        None => false,
     }
-    (forwards, backwards)
 }
 
 /// Whether `chars` splits entirely into runs of three or more characters,
-/// each running one way along a known order (`qwerty123456`).
+/// each going one way along one known order (`qwerty123456`, `zaq12wsx`).
 fn is_made_of_runs(chars: &[char]) -> bool {
-    if chars.len() < 3 {
+    let n = chars.len();
+    if n < 3 {
         return false;
     }
-    let mut run = 1;
-    let mut direction: Option<Direction> = None;
-    for pair in chars.windows(2) {
-        let (forwards, backwards) = steps(pair[0], pair[1]);
-        let continues = match direction {
-            None if forwards => {
-                direction = Some(Direction::Forwards);
-                true
+    // reachable[i]: chars[..i] splits into runs.
+    let mut reachable = vec![false; n + 1];
+    reachable[0] = true;
+    for start in 0..n {
+        if !reachable[start] {
+            continue;
+        }
+        for sequence in SEQUENCES {
+            for direction in [Direction::Forwards, Direction::Backwards] {
+                let mut end = start + 1;
+                while end < n && follows(sequence.as_bytes(), chars[end - 1], chars[end], direction)
+                {
+                    end += 1;
+                }
+                if end >= start + 3 {
+                    reachable[start + 3..=end].fill(true);
+                }
             }
-            None if backwards => {
-                direction = Some(Direction::Backwards);
-                true
-            }
-            None => false,
-            Some(Direction::Forwards) => forwards,
-            Some(Direction::Backwards) => backwards,
-        };
-        if continues {
-            run += 1;
-        } else {
-            if run < 3 {
-                return false;
-            }
-            run = 1;
-            direction = None;
         }
     }
-    run >= 3
+    reachable[n]
+}
+
+/// Whether `chars` is made of runs, perhaps with a few extra characters at
+/// either end.
+fn is_mostly_runs(chars: &[char]) -> bool {
+    if is_made_of_runs(chars) {
+        return true;
+    }
+    let n = chars.len();
+    (0..=MAX_SEQUENCE_EXTRAS).any(|front| {
+        (0..=MAX_SEQUENCE_EXTRAS - front).any(|back| {
+            front + back > 0
+                && n >= front + back + MIN_SEQUENCE_WITH_EXTRAS
+                && is_made_of_runs(&chars[front..n - back])
+        })
+    })
 }
 
 fn is_simple_sequence(lower: &str) -> bool {
@@ -247,8 +267,8 @@ fn is_simple_sequence(lower: &str) -> bool {
     let evens: Vec<char> = joined_chars.iter().step_by(2).copied().collect();
     let odds: Vec<char> = joined_chars.iter().skip(1).step_by(2).copied().collect();
 
-    is_made_of_runs(&raw)
-        || is_made_of_runs(&joined_chars)
+    is_mostly_runs(&raw)
+        || is_mostly_runs(&joined_chars)
         || (core.len() >= MIN_SEQUENCE_CORE && is_made_of_runs(&core))
         || (odds.len() >= MIN_SEQUENCE_CORE && is_made_of_runs(&evens) && is_made_of_runs(&odds))
 }
@@ -337,11 +357,13 @@ fn common_candidates(lower: &str) -> HashSet<String> {
     let leading_digits = chars.iter().take_while(|c| c.is_ascii_digit()).count();
     let trailing_padding = chars.iter().rev().take_while(|&&c| is_padding(c)).count();
 
-    // Any amount of trailing padding may go ("abc123" + "2024!!"), and leading
-    // padding either all goes or only its digits do.
+    // Trailing padding may go in part ("abc123" + "2024!!") or in full, and
+    // leading padding either all goes or only its digits do.
+    let word_end = n - trailing_padding;
+    let ends = (word_end..=n.min(word_end + MAX_TAIL_TRIED)).chain([n]);
     let mut bases = HashSet::new();
     for start in [0, leading_padding, leading_digits] {
-        for end in (n - trailing_padding)..=n {
+        for end in ends.clone() {
             if start < end {
                 bases.insert(chars[start..end].iter().collect::<String>());
             }
@@ -606,7 +628,7 @@ mod tests {
             "zyxwvutsrqpo",
             "qwertyuiopas",
             "QWERTYUIOPASDFGH",
-            "poiuytrewqlk",
+            "lkjhgfdsapoi",
             "asdfghjklzxc",
             "1qaz2wsx3edc",
             "1qaz2wsx3edc4rfv",
@@ -621,6 +643,10 @@ mod tests {
             "!!abcdefghijk",
             "qwertzuiopas",
             "azertyuiopqs",
+            "0987654321qw",
+            "Xq0987654321",
+            "Qwerty!23456",
+            "mnbvcxzlkjhg",
         ] {
             assert_eq!(
                 check(password),
