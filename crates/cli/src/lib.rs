@@ -1,1 +1,11 @@
+//! The `reconnect` binary: serve the web service, apply migrations, seed demo
+//! data and manage staff accounts from the command line.
+//!
+//! - [`config`] reads the settings (environment over an optional TOML file
+//!   over defaults) and keeps the database password out of every message.
+//! - [`commands`] holds the command line itself and each command.
+//! - [`demo`] builds the synthetic demo data set.
 
+pub mod commands;
+pub mod config;
+pub mod demo;
