@@ -118,9 +118,18 @@ mod tests {
             NhsNumber::parse("9434765918"),
             Err(NhsNumberError::CheckDigit)
         );
-        assert_eq!(NhsNumber::parse("943476591"), Err(NhsNumberError::WrongLength));
-        assert_eq!(NhsNumber::parse("94347659199"), Err(NhsNumberError::WrongLength));
-        assert_eq!(NhsNumber::parse("94347659a9"), Err(NhsNumberError::NotDigits));
+        assert_eq!(
+            NhsNumber::parse("943476591"),
+            Err(NhsNumberError::WrongLength)
+        );
+        assert_eq!(
+            NhsNumber::parse("94347659199"),
+            Err(NhsNumberError::WrongLength)
+        );
+        assert_eq!(
+            NhsNumber::parse("94347659a9"),
+            Err(NhsNumberError::NotDigits)
+        );
         assert_eq!(NhsNumber::parse(""), Err(NhsNumberError::WrongLength));
     }
 

@@ -37,10 +37,19 @@ impl NewPerson {
     /// date of birth.
     pub fn parse(input: &NewPersonInput<'_>, today: Date) -> Result<Self, Vec<FieldError>> {
         let mut v = Validation::new();
-        let given_name = v.check("given_name", required_text(input.given_name, "a first name", 100));
-        let family_name = v.check("family_name", required_text(input.family_name, "a last name", 100));
+        let given_name = v.check(
+            "given_name",
+            required_text(input.given_name, "a first name", 100),
+        );
+        let family_name = v.check(
+            "family_name",
+            required_text(input.family_name, "a last name", 100),
+        );
         let preferred_name = v
-            .check("preferred_name", optional_text(input.preferred_name, "a preferred name", 100))
+            .check(
+                "preferred_name",
+                optional_text(input.preferred_name, "a preferred name", 100),
+            )
             .flatten();
         let date_of_birth = v.check(
             "date_of_birth",
@@ -75,7 +84,12 @@ impl NewPerson {
 }
 
 /// Reads a date of birth from the three boxes of the NHS.UK date input.
-pub fn parse_date_of_birth(day: &str, month: &str, year: &str, today: Date) -> Result<Date, String> {
+pub fn parse_date_of_birth(
+    day: &str,
+    month: &str,
+    year: &str,
+    today: Date,
+) -> Result<Date, String> {
     let (d, m, y) = (day.trim(), month.trim(), year.trim());
     if d.is_empty() && m.is_empty() && y.is_empty() {
         return Err("Enter a date of birth".into());
@@ -86,7 +100,10 @@ pub fn parse_date_of_birth(day: &str, month: &str, year: &str, today: Date) -> R
         .map(|(n, _)| *n)
         .collect();
     if !missing.is_empty() {
-        return Err(format!("Date of birth must include {}", missing.join(" and ")));
+        return Err(format!(
+            "Date of birth must include {}",
+            missing.join(" and ")
+        ));
     }
     let day: u8 = d.parse().map_err(|_| "Date of birth must be a real date")?;
     let month: u8 = m.parse().map_err(|_| "Date of birth must be a real date")?;
@@ -95,8 +112,8 @@ pub fn parse_date_of_birth(day: &str, month: &str, year: &str, today: Date) -> R
         return Err("Year must include 4 numbers".into());
     }
     let month = Month::try_from(month).map_err(|_| "Date of birth must be a real date")?;
-    let date =
-        Date::from_calendar_date(year, month, day).map_err(|_| "Date of birth must be a real date")?;
+    let date = Date::from_calendar_date(year, month, day)
+        .map_err(|_| "Date of birth must be a real date")?;
     if date >= today {
         return Err("Date of birth must be in the past".into());
     }
@@ -154,14 +171,22 @@ mod tests {
         let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
-            ["given_name", "date_of_birth", "nhs_number", "prison_number", "prison_id"]
+            [
+                "given_name",
+                "date_of_birth",
+                "nhs_number",
+                "prison_number",
+                "prison_id"
+            ]
         );
     }
 
     #[test]
     fn dates() {
         let today = date!(2026 - 11 - 21);
-        assert!(parse_date_of_birth("", "", "", today).unwrap_err().starts_with("Enter"));
+        assert!(parse_date_of_birth("", "", "", today)
+            .unwrap_err()
+            .starts_with("Enter"));
         assert_eq!(
             parse_date_of_birth("1", "", "", today).unwrap_err(),
             "Date of birth must include a month and a year"

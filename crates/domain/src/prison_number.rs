@@ -61,7 +61,10 @@ mod tests {
 
     #[test]
     fn formats() {
-        assert_eq!(PrisonNumber::parse(" a1234bc ").unwrap().as_str(), "A1234BC");
+        assert_eq!(
+            PrisonNumber::parse(" a1234bc ").unwrap().as_str(),
+            "A1234BC"
+        );
         assert!(PrisonNumber::parse("A123BC").is_err());
         assert!(PrisonNumber::parse("11234BC").is_err());
         assert!(PrisonNumber::parse("A1234B1").is_err());

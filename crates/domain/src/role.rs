@@ -79,7 +79,10 @@ impl Role {
 
     /// May this role see aggregate (non-identifying) figures across sites?
     pub fn reads_aggregates(self) -> bool {
-        matches!(self, Role::NationalLead | Role::Reviewer | Role::SiteManager)
+        matches!(
+            self,
+            Role::NationalLead | Role::Reviewer | Role::SiteManager
+        )
     }
 
     /// Does this role work within particular sites (so needs one to see anything)?

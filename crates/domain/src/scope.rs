@@ -91,7 +91,9 @@ mod tests {
         let site = SiteId::new();
         assert!(scope(Role::Worker, vec![]).case_sites().is_empty());
         assert!(scope(Role::Admin, vec![site]).case_sites().is_empty());
-        assert!(scope(Role::NationalLead, vec![site]).case_sites().is_empty());
+        assert!(scope(Role::NationalLead, vec![site])
+            .case_sites()
+            .is_empty());
         assert!(scope(Role::Reviewer, vec![site]).case_sites().is_empty());
         assert!(scope(Role::Worker, vec![site]).may_read_site(site));
         assert!(!scope(Role::Worker, vec![site]).may_read_site(SiteId::new()));

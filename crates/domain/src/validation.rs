@@ -97,7 +97,10 @@ pub fn required_text(value: &str, what: &str, max_chars: usize) -> Result<String
         ));
     }
     if v.chars().any(|c| c.is_control()) {
-        return Err(format!("{} must not contain control characters", capitalise(what)));
+        return Err(format!(
+            "{} must not contain control characters",
+            capitalise(what)
+        ));
     }
     Ok(v.to_string())
 }

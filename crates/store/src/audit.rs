@@ -208,7 +208,11 @@ impl AuditRow {
             action: self.action,
             record_type: self.record_type,
             record_id: self.record_id,
-            site_id: self.site_id.as_deref().map(|s| parse(s, "audit site")).transpose()?,
+            site_id: self
+                .site_id
+                .as_deref()
+                .map(|s| parse(s, "audit site"))
+                .transpose()?,
             person_id: self
                 .person_id
                 .as_deref()
@@ -233,7 +237,11 @@ impl Store {
     }
 
     /// The audit trail of the caller's sites (site managers only), newest first.
-    pub async fn site_audit(&self, caller: &Caller, filter: &AuditFilter) -> Result<Vec<AuditRecord>> {
+    pub async fn site_audit(
+        &self,
+        caller: &Caller,
+        filter: &AuditFilter,
+    ) -> Result<Vec<AuditRecord>> {
         let sites = caller.scope.audit_sites();
         if sites.is_empty() {
             return Err(StoreError::Forbidden);
@@ -244,7 +252,11 @@ impl Store {
     }
 
     /// Account and site management events (administrators only), newest first.
-    pub async fn admin_audit(&self, caller: &Caller, filter: &AuditFilter) -> Result<Vec<AuditRecord>> {
+    pub async fn admin_audit(
+        &self,
+        caller: &Caller,
+        filter: &AuditFilter,
+    ) -> Result<Vec<AuditRecord>> {
         if !caller.role().manages_users() {
             return Err(StoreError::Forbidden);
         }

@@ -106,9 +106,18 @@ mod tests {
 
     #[test]
     fn picks_engine_from_scheme() {
-        assert_eq!(Engine::from_url("sqlite://data/x.db").unwrap(), Engine::Sqlite);
-        assert_eq!(Engine::from_url("postgres://u@h/db").unwrap(), Engine::Postgres);
-        assert_eq!(Engine::from_url("postgresql://u@h/db").unwrap(), Engine::Postgres);
+        assert_eq!(
+            Engine::from_url("sqlite://data/x.db").unwrap(),
+            Engine::Sqlite
+        );
+        assert_eq!(
+            Engine::from_url("postgres://u@h/db").unwrap(),
+            Engine::Postgres
+        );
+        assert_eq!(
+            Engine::from_url("postgresql://u@h/db").unwrap(),
+            Engine::Postgres
+        );
         assert!(Engine::from_url("mysql://h/db").is_err());
     }
 

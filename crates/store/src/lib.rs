@@ -19,9 +19,11 @@ pub mod engine;
 mod error;
 pub mod people;
 pub mod sessions;
-mod sql;
 pub mod sites;
+mod sql;
 pub mod stats;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
 pub mod throttle;
 pub mod tokens;
 pub mod users;
@@ -48,7 +50,9 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("engine", &self.engine).finish()
+        f.debug_struct("Store")
+            .field("engine", &self.engine)
+            .finish()
     }
 }
 
@@ -102,6 +106,18 @@ impl Store {
 
     fn now_ms(&self) -> i64 {
         to_millis(self.clock.now())
+    }
+
+    /// Begins a transaction that reads and then writes (e.g. a read and its
+    /// audit row). SQLite takes the write lock up front (`BEGIN IMMEDIATE`),
+    /// so it waits its turn under busy_timeout; a plain deferred BEGIN fails at
+    /// once with "database is locked" when another connection writes between
+    /// the read and the write.
+    pub(crate) async fn begin_read_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.engine {
+            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Engine::Postgres => self.pool.begin().await?,
+        })
     }
 
     pub fn clock(&self) -> Arc<dyn Clock> {

@@ -65,8 +65,11 @@ impl PersonRow {
             given_name: self.given_name,
             family_name: self.family_name,
             preferred_name: self.preferred_name,
-            date_of_birth: Date::parse(&self.date_of_birth, &time::format_description::well_known::Iso8601::DATE)
-                .map_err(|_| StoreError::Corrupt("date of birth".into()))?,
+            date_of_birth: Date::parse(
+                &self.date_of_birth,
+                &time::format_description::well_known::Iso8601::DATE,
+            )
+            .map_err(|_| StoreError::Corrupt("date of birth".into()))?,
             prison_number: PrisonNumber::parse(&self.prison_number)
                 .map_err(|_| StoreError::Corrupt("prison number".into()))?,
             prison_name: self.prison_name,
@@ -84,7 +87,11 @@ fn iso_date(d: Date) -> String {
 impl Store {
     /// The people at the caller's sites (or one of them), by family name.
     /// Viewing a caseload is audited, with how many people it showed.
-    pub async fn list_people(&self, caller: &Caller, filter: &PeopleFilter) -> Result<Vec<PersonSummary>> {
+    pub async fn list_people(
+        &self,
+        caller: &Caller,
+        filter: &PeopleFilter,
+    ) -> Result<Vec<PersonSummary>> {
         let sites: Vec<SiteId> = match filter.site {
             Some(s) if caller.scope.may_read_site(s) => vec![s],
             Some(_) => return Err(StoreError::NotFound),
@@ -99,15 +106,20 @@ impl Store {
             placeholders(1, sites.len())
         );
         let mut binds: Vec<String> = sites.iter().map(|s| s.to_string()).collect();
-        if let Some(term) = filter.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        if let Some(term) = filter
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
             let digits: String = term.chars().filter(|c| !c.is_whitespace()).collect();
             binds.push(like_contains(term));
             let n = binds.len();
             binds.push(digits.to_uppercase());
             let m = binds.len();
             sql.push_str(&format!(
-                " AND (LOWER(p.given_name || ' ' || p.family_name) LIKE ${n} ESCAPE '\\' \
-                 OR LOWER(COALESCE(p.preferred_name, '')) LIKE ${n} ESCAPE '\\' \
+                " AND (LOWER(p.given_name || ' ' || p.family_name) LIKE LOWER(${n}) ESCAPE '\\' \
+                 OR LOWER(COALESCE(p.preferred_name, '')) LIKE LOWER(${n}) ESCAPE '\\' \
                  OR p.prison_number = ${m} OR p.nhs_number = ${m})"
             ));
         }
@@ -116,7 +128,7 @@ impl Store {
             " ORDER BY p.family_name, p.given_name, p.id LIMIT {limit} OFFSET {}",
             filter.offset
         ));
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_read_write().await?;
         let mut q = sqlx::query_as::<_, PersonRow>(&sql);
         for b in &binds {
             q = q.bind(b.clone());
@@ -126,7 +138,8 @@ impl Store {
             .into_iter()
             .map(PersonRow::into_summary)
             .collect::<Result<Vec<_>>>()?;
-        let mut entry = AuditEntry::new("caseload.view").detail(format!("{} people listed", people.len()));
+        let mut entry =
+            AuditEntry::new("caseload.view").detail(format!("{} people listed", people.len()));
         if let [only] = sites.as_slice() {
             entry = entry.site(*only);
         }
@@ -149,12 +162,15 @@ impl Store {
              WHERE p.id = $1 AND p.site_id IN ({})",
             placeholders(2, sites.len())
         );
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_read_write().await?;
         let mut q = sqlx::query(&sql).bind(id.to_string());
         for s in sites {
             q = q.bind(s.to_string());
         }
-        let row = q.fetch_optional(&mut *tx).await?.ok_or(StoreError::NotFound)?;
+        let row = q
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         use sqlx::Row;
         let nhs: Option<String> = row.try_get("nhs_number")?;
         let prison_id: String = row.try_get("prison_id")?;
@@ -242,7 +258,10 @@ impl Store {
             &mut tx,
             now,
             &Actor::User(caller),
-            AuditEntry::new("person.create").record("person", id).site(site).person(id),
+            AuditEntry::new("person.create")
+                .record("person", id)
+                .site(site)
+                .person(id),
         )
         .await?;
         tx.commit().await?;

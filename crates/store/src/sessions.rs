@@ -158,11 +158,12 @@ impl Store {
     /// Removes sessions that can no longer be used. Returns how many.
     pub async fn purge_sessions(&self, policy: SessionPolicy) -> Result<u64> {
         let now = self.now_ms();
-        let r = sqlx::query("DELETE FROM staff_session WHERE last_seen_at <= $1 OR expires_at <= $2")
-            .bind(now - policy.idle.whole_milliseconds() as i64)
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
+        let r =
+            sqlx::query("DELETE FROM staff_session WHERE last_seen_at <= $1 OR expires_at <= $2")
+                .bind(now - policy.idle.whole_milliseconds() as i64)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
         Ok(r.rows_affected())
     }
 }

@@ -59,10 +59,9 @@ fn may_manage_sites(actor: &Actor<'_>) -> bool {
 impl Store {
     /// Every site with its prisons, by name.
     pub async fn list_sites(&self) -> Result<Vec<Site>> {
-        let sites: Vec<SiteRow> =
-            sqlx::query_as("SELECT id, name, region FROM site ORDER BY name")
-                .fetch_all(&self.pool)
-                .await?;
+        let sites: Vec<SiteRow> = sqlx::query_as("SELECT id, name, region FROM site ORDER BY name")
+            .fetch_all(&self.pool)
+            .await?;
         let prisons: Vec<PrisonRow> =
             sqlx::query_as("SELECT id, site_id, name FROM prison ORDER BY name")
                 .fetch_all(&self.pool)
@@ -79,7 +78,11 @@ impl Store {
                     id,
                     region: parse(&s.region, "region")?,
                     name: s.name,
-                    prisons: prisons.iter().filter(|p| p.site_id == id).cloned().collect(),
+                    prisons: prisons
+                        .iter()
+                        .filter(|p| p.site_id == id)
+                        .cloned()
+                        .collect(),
                 })
             })
             .collect()
@@ -103,22 +106,28 @@ impl Store {
     }
 
     /// Adds a site. Administrators and operator commands only.
-    pub async fn create_site(&self, actor: &Actor<'_>, name: &str, region: Region) -> Result<SiteId> {
+    pub async fn create_site(
+        &self,
+        actor: &Actor<'_>,
+        name: &str,
+        region: Region,
+    ) -> Result<SiteId> {
         if !may_manage_sites(actor) {
             return Err(StoreError::Forbidden);
         }
-        let name = required_text(name, "a site name", 120)
-            .map_err(|m| StoreError::invalid("name", &m))?;
+        let name =
+            required_text(name, "a site name", 120).map_err(|m| StoreError::invalid("name", &m))?;
         let id = SiteId::new();
         let now = self.now_ms();
         let mut tx = self.pool.begin().await?;
-        let inserted = sqlx::query("INSERT INTO site (id, name, region, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(id.to_string())
-            .bind(&name)
-            .bind(region.as_str())
-            .bind(now)
-            .execute(&mut *tx)
-            .await;
+        let inserted =
+            sqlx::query("INSERT INTO site (id, name, region, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(id.to_string())
+                .bind(&name)
+                .bind(region.as_str())
+                .bind(now)
+                .execute(&mut *tx)
+                .await;
         if let Err(e) = inserted {
             return Err(if StoreError::is_unique_violation(&e) {
                 StoreError::Invalid(vec![reconnect_domain::FieldError::new(
@@ -133,7 +142,10 @@ impl Store {
             &mut tx,
             now,
             actor,
-            AuditEntry::new("site.create").record("site", id).site(id).detail(name),
+            AuditEntry::new("site.create")
+                .record("site", id)
+                .site(id)
+                .detail(name),
         )
         .await?;
         tx.commit().await?;
@@ -141,7 +153,12 @@ impl Store {
     }
 
     /// Adds a prison to a site. Administrators and operator commands only.
-    pub async fn add_prison(&self, actor: &Actor<'_>, site: SiteId, name: &str) -> Result<PrisonId> {
+    pub async fn add_prison(
+        &self,
+        actor: &Actor<'_>,
+        site: SiteId,
+        name: &str,
+    ) -> Result<PrisonId> {
         if !may_manage_sites(actor) {
             return Err(StoreError::Forbidden);
         }
@@ -174,7 +191,10 @@ impl Store {
             &mut tx,
             now,
             actor,
-            AuditEntry::new("prison.create").record("site", site).site(site).detail(name),
+            AuditEntry::new("prison.create")
+                .record("site", site)
+                .site(site)
+                .detail(name),
         )
         .await?;
         tx.commit().await?;

@@ -19,6 +19,9 @@ pub(crate) fn parse<T: FromStr>(s: &str, what: &str) -> Result<T, StoreError> {
 }
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern used with `ESCAPE '\'`.
+/// Case is left alone: compare `LOWER(column) LIKE LOWER($n)`, so both sides
+/// are folded by the same engine (SQLite folds only ASCII letters, so a
+/// pattern lowered here would miss "Élodie" there).
 pub(crate) fn like_contains(term: &str) -> String {
     let mut out = String::with_capacity(term.len() + 2);
     out.push('%');
@@ -26,7 +29,7 @@ pub(crate) fn like_contains(term: &str) -> String {
         if matches!(c, '%' | '_' | '\\') {
             out.push('\\');
         }
-        out.extend(c.to_lowercase());
+        out.push(c);
     }
     out.push('%');
     out

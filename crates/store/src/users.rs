@@ -82,12 +82,18 @@ async fn set_sites(conn: &mut AnyConnection, user: UserId, sites: &[SiteId]) -> 
         .bind(user.to_string())
         .execute(&mut *conn)
         .await?;
-    for site in sites {
-        let r = sqlx::query("INSERT INTO user_site (user_id, site_id) SELECT $1, id FROM site WHERE id = $2")
-            .bind(user.to_string())
-            .bind(site.to_string())
-            .execute(&mut *conn)
-            .await?;
+    // A site given twice is one membership (not a unique-constraint error).
+    let mut sites = sites.to_vec();
+    sites.sort();
+    sites.dedup();
+    for site in &sites {
+        let r = sqlx::query(
+            "INSERT INTO user_site (user_id, site_id) SELECT $1, id FROM site WHERE id = $2",
+        )
+        .bind(user.to_string())
+        .bind(site.to_string())
+        .execute(&mut *conn)
+        .await?;
         if r.rows_affected() == 0 {
             return Err(StoreError::invalid("sites", "Choose sites from the list"));
         }
@@ -166,12 +172,11 @@ impl Store {
     /// Looks up the password hash for a sign-in attempt. No scope: the caller
     /// is not yet known. Never reveal the result to the person signing in.
     pub async fn credentials(&self, email: &EmailAddress) -> Result<Option<Credentials>> {
-        let row: Option<(String, String, Option<i64>)> = sqlx::query_as(
-            "SELECT id, password_hash, disabled_at FROM app_user WHERE email = $1",
-        )
-        .bind(email.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
+        let row: Option<(String, String, Option<i64>)> =
+            sqlx::query_as("SELECT id, password_hash, disabled_at FROM app_user WHERE email = $1")
+                .bind(email.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
         row.map(|(id, password_hash, disabled_at)| {
             Ok(Credentials {
                 user_id: parse(&id, "user id")?,
@@ -184,11 +189,13 @@ impl Store {
 
     /// The password hash of a signed-in user (to confirm their current password).
     pub async fn own_password_hash(&self, caller: &Caller) -> Result<String> {
-        sqlx::query_scalar("SELECT password_hash FROM app_user WHERE id = $1 AND disabled_at IS NULL")
-            .bind(caller.user_id().to_string())
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)
+        sqlx::query_scalar(
+            "SELECT password_hash FROM app_user WHERE id = $1 AND disabled_at IS NULL",
+        )
+        .bind(caller.user_id().to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)
     }
 
     /// The account and scope of an active user, used to build each request's caller.
@@ -256,11 +263,12 @@ impl Store {
             return Err(StoreError::Forbidden);
         }
         let mut conn = self.pool.acquire().await?;
-        let row: Option<UserRow> =
-            sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM app_user WHERE id = $1"))
-                .bind(id.to_string())
-                .fetch_optional(&mut *conn)
-                .await?;
+        let row: Option<UserRow> = sqlx::query_as(&format!(
+            "SELECT {USER_COLUMNS} FROM app_user WHERE id = $1"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
         match row {
             Some(r) => r.into_user(&mut conn).await,
             None => Err(StoreError::NotFound),
@@ -300,7 +308,11 @@ impl Store {
         sites_after.sort();
         sites_after.dedup();
         if sites_before != sites_after {
-            changed.push(format!("sites {} to {}", sites_before.len(), sites_after.len()));
+            changed.push(format!(
+                "sites {} to {}",
+                sites_before.len(),
+                sites_after.len()
+            ));
         }
         if before.role != change.role || sites_before != sites_after {
             // A change of access ends existing sessions, so it takes effect at once.
@@ -315,7 +327,9 @@ impl Store {
             &mut tx,
             now,
             &Actor::User(caller),
-            AuditEntry::new("user.update").record("user", id).detail(detail),
+            AuditEntry::new("user.update")
+                .record("user", id)
+                .detail(detail),
         )
         .await?;
         tx.commit().await?;
@@ -324,10 +338,17 @@ impl Store {
 
     /// Disables or re-enables an account (administrators only). Disabling ends
     /// its sessions and revokes its API tokens at once.
-    pub async fn set_user_disabled(&self, caller: &Caller, id: UserId, disabled: bool) -> Result<()> {
+    pub async fn set_user_disabled(
+        &self,
+        caller: &Caller,
+        id: UserId,
+        disabled: bool,
+    ) -> Result<()> {
         self.get_user(caller, id).await?;
         if id == caller.user_id() && disabled {
-            return Err(StoreError::Conflict("You cannot disable your own account".into()));
+            return Err(StoreError::Conflict(
+                "You cannot disable your own account".into(),
+            ));
         }
         let now = self.now_ms();
         let mut tx = self.pool.begin().await?;
@@ -338,17 +359,24 @@ impl Store {
             .await?;
         if disabled {
             end_sessions_of(&mut tx, id).await?;
-            sqlx::query("UPDATE api_token SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
-                .bind(now)
-                .bind(id.to_string())
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE api_token SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
         }
         append(
             &mut tx,
             now,
             &Actor::User(caller),
-            AuditEntry::new(if disabled { "user.disable" } else { "user.enable" }).record("user", id),
+            AuditEntry::new(if disabled {
+                "user.disable"
+            } else {
+                "user.enable"
+            })
+            .record("user", id),
         )
         .await?;
         tx.commit().await?;
@@ -374,22 +402,32 @@ impl Store {
         }
         let now = self.now_ms();
         let mut tx = self.pool.begin().await?;
-        let r = sqlx::query("UPDATE app_user SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
-            .bind(password_hash)
-            .bind(now)
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?;
+        let r = sqlx::query(
+            "UPDATE app_user SET password_hash = $1, password_changed_at = $2 WHERE id = $3",
+        )
+        .bind(password_hash)
+        .bind(now)
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?;
         if r.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        let keep = keep_session.map(crate::sessions::hash_token).unwrap_or_default();
+        let keep = keep_session
+            .map(crate::sessions::hash_token)
+            .unwrap_or_default();
         sqlx::query("DELETE FROM staff_session WHERE user_id = $1 AND token_hash <> $2")
             .bind(id.to_string())
             .bind(keep)
             .execute(&mut *tx)
             .await?;
-        append(&mut tx, now, actor, AuditEntry::new("user.password_change").record("user", id)).await?;
+        append(
+            &mut tx,
+            now,
+            actor,
+            AuditEntry::new("user.password_change").record("user", id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -1,0 +1,520 @@
+//! Throwaway databases and fixtures for tests: this crate's conformance suite
+//! and the web crate's tests. Compiled only for tests or with the
+//! `test-support` feature, never into the service.
+//!
+//! Each [`TestDb`] is a fresh, migrated database of its own: a SQLite file in
+//! a unique temporary folder, or a uniquely named PostgreSQL database created
+//! through an administrator URL. Either is removed when the `TestDb` is
+//! dropped, including when the test panics. Time is a [`FixedClock`] the test
+//! moves by hand.
+
+// Test support only: a fixture that cannot do its job should stop the test
+// at once with a clear message, so unwrap/expect/panic are allowed here.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use crate::audit::{Actor, AuditRecord};
+use crate::users::NewUser;
+use crate::{Engine, Store};
+use reconnect_domain::clock::from_millis;
+use reconnect_domain::person::NewPerson;
+use reconnect_domain::{
+    Caller, EmailAddress, FixedClock, NhsNumber, PersonId, PrisonId, PrisonNumber, RequestMeta,
+    Role, SiteId, UserId,
+};
+use sqlx::{AnyPool, Connection};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use time::{Date, Duration, OffsetDateTime};
+
+/// The environment variable naming a PostgreSQL administrator URL (for
+/// example `postgres://postgres@127.0.0.1:5432/postgres`). When it is set,
+/// tests also run against PostgreSQL; each test creates and drops its own
+/// database through it.
+pub const POSTGRES_URL_ENV: &str = "RECONNECT_TEST_POSTGRES_URL";
+
+/// Test databases on PostgreSQL are named with this prefix and a random suffix.
+pub const POSTGRES_DB_PREFIX: &str = "reconnect_test_";
+
+/// Where every test clock starts: a Monday morning.
+pub fn test_epoch() -> OffsetDateTime {
+    time::macros::datetime!(2026-03-02 09:00 UTC)
+}
+
+/// The PostgreSQL administrator URL from [`POSTGRES_URL_ENV`], if set and not blank.
+pub fn postgres_url() -> Option<String> {
+    std::env::var(POSTGRES_URL_ENV)
+        .ok()
+        .map(|u| u.trim().to_string())
+        .filter(|u| !u.is_empty())
+}
+
+/// An engine to run a test against.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TestEngine {
+    Sqlite,
+    /// PostgreSQL, reached through this administrator URL.
+    Postgres {
+        admin_url: String,
+    },
+}
+
+impl TestEngine {
+    pub fn name(&self) -> &'static str {
+        match self {
+            TestEngine::Sqlite => "sqlite",
+            TestEngine::Postgres { .. } => "postgres",
+        }
+    }
+
+    /// A fresh, migrated database on this engine.
+    pub async fn open(&self) -> TestDb {
+        match self {
+            TestEngine::Sqlite => TestDb::sqlite().await,
+            TestEngine::Postgres { admin_url } => TestDb::postgres(admin_url).await,
+        }
+    }
+}
+
+/// What to remove when the test is over.
+#[derive(Debug)]
+enum Cleanup {
+    Folder(PathBuf),
+    Database { admin_url: String, name: String },
+}
+
+/// A site made by [`TestDb::site`], with its prisons.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TestSite {
+    pub id: SiteId,
+    pub name: String,
+    /// The prisons in the order they were given.
+    pub prisons: Vec<PrisonId>,
+}
+
+/// A fresh database of its own, with a clock the test controls.
+pub struct TestDb {
+    pub store: Store,
+    pub clock: Arc<FixedClock>,
+    cleanup: Cleanup,
+    /// Makes fixture names, emails and numbers unique within the database.
+    counter: AtomicU64,
+}
+
+impl std::fmt::Debug for TestDb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestDb")
+            .field("engine", &self.store.engine())
+            .field("cleanup", &self.cleanup)
+            .finish()
+    }
+}
+
+impl TestDb {
+    /// The engines to run a conformance test against: SQLite always,
+    /// PostgreSQL when [`POSTGRES_URL_ENV`] is set.
+    pub fn engines() -> Vec<TestEngine> {
+        let mut engines = vec![TestEngine::Sqlite];
+        if let Some(admin_url) = postgres_url() {
+            engines.push(TestEngine::Postgres { admin_url });
+        }
+        engines
+    }
+
+    /// A migrated SQLite database in a new temporary folder, which is removed on drop.
+    pub async fn sqlite() -> TestDb {
+        let dir =
+            std::env::temp_dir().join(format!("reconnect-test-{}", uuid::Uuid::new_v4().simple()));
+        let url = format!("sqlite://{}/reconnect.db", dir.display());
+        let clock = Arc::new(FixedClock::new(test_epoch()));
+        // From here on the folder is removed even if connecting or migrating fails.
+        let cleanup = Cleanup::Folder(dir);
+        let store = match Store::connect(&url, clock.clone()).await {
+            Ok(store) => store,
+            Err(e) => {
+                let _ = cleanup_now(&cleanup);
+                panic!("test SQLite database at {url}: {e}");
+            }
+        };
+        Self::ready(store, clock, cleanup).await
+    }
+
+    /// A migrated PostgreSQL database named `reconnect_test_<random>`, created
+    /// through `admin_url` (any database on the server the role may connect
+    /// to) and dropped with `WITH (FORCE)` on drop.
+    pub async fn postgres(admin_url: &str) -> TestDb {
+        sqlx::any::install_default_drivers();
+        let name = format!("{POSTGRES_DB_PREFIX}{}", uuid::Uuid::new_v4().simple());
+        let mut url = url::Url::parse(admin_url)
+            .unwrap_or_else(|e| panic!("{POSTGRES_URL_ENV} is not a URL: {e}"));
+        {
+            let mut admin = sqlx::AnyConnection::connect(admin_url)
+                .await
+                .unwrap_or_else(|e| panic!("cannot connect to {POSTGRES_URL_ENV}: {e}"));
+            sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+                .execute(&mut admin)
+                .await
+                .unwrap_or_else(|e| panic!("cannot create test database {name}: {e}"));
+            let _ = admin.close().await;
+        }
+        let cleanup = Cleanup::Database {
+            admin_url: admin_url.to_string(),
+            name: name.clone(),
+        };
+        url.set_path(&format!("/{name}"));
+        let clock = Arc::new(FixedClock::new(test_epoch()));
+        let store = match Store::connect(url.as_str(), clock.clone()).await {
+            Ok(store) => store,
+            Err(e) => {
+                let _ = cleanup_now(&cleanup);
+                panic!("test PostgreSQL database {name}: {e}");
+            }
+        };
+        Self::ready(store, clock, cleanup).await
+    }
+
+    async fn ready(store: Store, clock: Arc<FixedClock>, cleanup: Cleanup) -> TestDb {
+        // Built before migrating, so that a failed migration still cleans up.
+        let db = TestDb {
+            store,
+            clock,
+            cleanup,
+            counter: AtomicU64::new(0),
+        };
+        db.store
+            .migrate()
+            .await
+            .unwrap_or_else(|e| panic!("migrating the test database: {e}"));
+        db
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.store.engine()
+    }
+
+    /// The store's pool, for raw SQL in tests (checking what is stored, or
+    /// trying what the store would never do).
+    pub fn pool(&self) -> &AnyPool {
+        &self.store.pool
+    }
+
+    /// The temporary folder holding a SQLite test database.
+    pub fn sqlite_folder(&self) -> Option<&std::path::Path> {
+        match &self.cleanup {
+            Cleanup::Folder(dir) => Some(dir),
+            Cleanup::Database { .. } => None,
+        }
+    }
+
+    /// The name of a PostgreSQL test database.
+    pub fn postgres_database(&self) -> Option<&str> {
+        match &self.cleanup {
+            Cleanup::Database { name, .. } => Some(name),
+            Cleanup::Folder(_) => None,
+        }
+    }
+
+    /// Moves the store's clock forward.
+    pub fn advance(&self, by: Duration) {
+        self.clock.advance(by);
+    }
+
+    /// The store's current time.
+    pub fn now(&self) -> OffsetDateTime {
+        self.store.now()
+    }
+
+    /// A number unique within this database, for names and emails.
+    pub fn next_n(&self) -> u64 {
+        self.counter.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Creates a site (as an operator command) with the named prisons.
+    pub async fn site(&self, name: &str, prisons: &[&str]) -> TestSite {
+        let actor = Actor::System("test");
+        let id = self
+            .store
+            .create_site(&actor, name, reconnect_domain::Region::London)
+            .await
+            .unwrap_or_else(|e| panic!("create site {name}: {e}"));
+        let mut prison_ids = Vec::with_capacity(prisons.len());
+        for prison in prisons {
+            prison_ids.push(
+                self.store
+                    .add_prison(&actor, id, prison)
+                    .await
+                    .unwrap_or_else(|e| panic!("add prison {prison}: {e}")),
+            );
+        }
+        TestSite {
+            id,
+            name: name.to_string(),
+            prisons: prison_ids,
+        }
+    }
+
+    /// Creates an account (as an operator command) with a unique email and a
+    /// dummy password hash.
+    pub async fn user(&self, role: Role, sites: &[SiteId]) -> UserId {
+        let n = self.next_n();
+        self.user_with_email(
+            &format!("{}.{n}@test.example.org", role.as_str()),
+            role,
+            sites,
+        )
+        .await
+    }
+
+    /// Creates an account with the given email (as an operator command).
+    pub async fn user_with_email(&self, email: &str, role: Role, sites: &[SiteId]) -> UserId {
+        let new = new_user(email, role, sites);
+        self.store
+            .create_user(&Actor::System("test"), new)
+            .await
+            .unwrap_or_else(|e| panic!("create user {email}: {e}"))
+    }
+
+    /// The caller for an active account, with its role and sites as stored
+    /// and request metadata for the audit trail.
+    pub async fn caller(&self, user: UserId) -> Caller {
+        let (_, scope) = self
+            .store
+            .active_user(user)
+            .await
+            .unwrap_or_else(|e| panic!("load user {user}: {e}"))
+            .unwrap_or_else(|| panic!("user {user} is not active"));
+        Caller {
+            scope,
+            meta: meta(&format!("req-{}", self.next_n())),
+        }
+    }
+
+    /// A new account and its caller, in one go.
+    pub async fn staff(&self, role: Role, sites: &[SiteId]) -> Caller {
+        let user = self.user(role, sites).await;
+        self.caller(user).await
+    }
+
+    /// A valid new person in `prison`, with a unique prison number and no NHS number.
+    pub fn new_person(&self, prison: PrisonId, given: &str, family: &str) -> NewPerson {
+        let n = self.next_n();
+        new_person(prison, given, family, &prison_number(n))
+    }
+
+    /// Adds a person through the store as `caller`.
+    pub async fn person(
+        &self,
+        caller: &Caller,
+        prison: PrisonId,
+        given: &str,
+        family: &str,
+    ) -> PersonId {
+        let new = self.new_person(prison, given, family);
+        self.store
+            .create_person(caller, &new)
+            .await
+            .unwrap_or_else(|e| panic!("create person {given} {family}: {e}"))
+    }
+
+    /// Every audit event, oldest first, read directly (no scope).
+    pub async fn audit_events(&self) -> Vec<AuditRecord> {
+        let rows: Vec<RawAuditRow> = sqlx::query_as(
+            "SELECT seq, at, actor_user_id, actor_label, actor_role, action, record_type, record_id, \
+             site_id, person_id, ip, request_id, detail FROM audit_event ORDER BY seq",
+        )
+        .fetch_all(self.pool())
+        .await
+        .unwrap_or_else(|e| panic!("read audit_event: {e}"));
+        rows.into_iter().map(RawAuditRow::into_record).collect()
+    }
+
+    /// The audit events with this action, oldest first.
+    pub async fn audit_events_for(&self, action: &str) -> Vec<AuditRecord> {
+        self.audit_events()
+            .await
+            .into_iter()
+            .filter(|e| e.action == action)
+            .collect()
+    }
+
+    /// How many rows a table has, read directly.
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        assert!(
+            !table.is_empty() && table.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+            "not a table name: {table:?}"
+        );
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(self.pool())
+            .await
+            .unwrap_or_else(|e| panic!("count {table}: {e}"))
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Err(e) = cleanup_now(&self.cleanup) {
+            // Never panic here: this may run while a failed test unwinds.
+            eprintln!("warning: test database not removed: {e}");
+        }
+    }
+}
+
+/// Removes the folder or drops the database. The database is dropped from a
+/// new thread with its own runtime, because this runs in `Drop`, possibly
+/// inside (and possibly while unwinding out of) the test's own runtime.
+fn cleanup_now(cleanup: &Cleanup) -> Result<(), String> {
+    match cleanup {
+        Cleanup::Folder(dir) => match std::fs::remove_dir_all(dir) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(format!("{}: {e}", dir.display())),
+        },
+        Cleanup::Database { admin_url, name } => {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            std::thread::spawn(move || -> Result<(), String> {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| format!("runtime for dropping {name}: {e}"))?;
+                rt.block_on(async {
+                    sqlx::any::install_default_drivers();
+                    let mut admin = sqlx::AnyConnection::connect(&admin_url)
+                        .await
+                        .map_err(|e| format!("connect to drop {name}: {e}"))?;
+                    sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                        .execute(&mut admin)
+                        .await
+                        .map_err(|e| format!("drop {name}: {e}"))?;
+                    let _ = admin.close().await;
+                    Ok(())
+                })
+            })
+            .join()
+            .map_err(|_| "the thread dropping the test database panicked".to_string())?
+        }
+    }
+}
+
+/// Request metadata as the web layer would record it.
+pub fn meta(request_id: &str) -> RequestMeta {
+    RequestMeta {
+        ip: Some("192.0.2.10".to_string()),
+        request_id: Some(request_id.to_string()),
+    }
+}
+
+/// A caller built without the database, for any role and sites (including
+/// scopes the database would not give, such as a stale one).
+pub fn caller_for(user: UserId, role: Role, sites: &[SiteId]) -> Caller {
+    Caller {
+        scope: reconnect_domain::Scope {
+            user_id: user,
+            role,
+            sites: sites.to_vec(),
+        },
+        meta: meta("req-built"),
+    }
+}
+
+/// A new account with a dummy password hash (the store never checks it).
+pub fn new_user(email: &str, role: Role, sites: &[SiteId]) -> NewUser {
+    NewUser {
+        email: EmailAddress::parse(email).unwrap_or_else(|e| panic!("email {email}: {e}")),
+        display_name: format!("Test {}", email.split('@').next().unwrap_or("user")),
+        role,
+        sites: sites.to_vec(),
+        password_hash: DUMMY_HASH.to_string(),
+    }
+}
+
+/// Stands in for an argon2 hash: the store stores it and hands it back.
+pub const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$dGVzdHNhbHQ$dGVzdGhhc2g";
+
+/// A valid new person.
+pub fn new_person(prison: PrisonId, given: &str, family: &str, prison_number: &str) -> NewPerson {
+    NewPerson {
+        given_name: given.to_string(),
+        family_name: family.to_string(),
+        preferred_name: None,
+        date_of_birth: Date::from_calendar_date(1990, time::Month::July, 3).expect("a real date"),
+        nhs_number: None,
+        prison_number: PrisonNumber::parse(prison_number)
+            .unwrap_or_else(|e| panic!("prison number {prison_number}: {e}")),
+        prison_id: prison,
+    }
+}
+
+/// A valid prison number made from `n` (A0001AA, A0002AA, ...).
+pub fn prison_number(n: u64) -> String {
+    let letters = [
+        b'A' + ((n / 10_000) % 26) as u8,
+        b'A' + ((n / 260_000) % 26) as u8,
+    ];
+    format!(
+        "A{:04}{}{}",
+        n % 10_000,
+        char::from(letters[0]),
+        char::from(letters[1])
+    )
+}
+
+/// The `n`th valid NHS number (from 0) in the 999 range set aside for
+/// testing, so different `n` give different numbers.
+pub fn nhs_number(n: u32) -> NhsNumber {
+    let mut valid = 0;
+    for stem in 0..1_000_000u32 {
+        let mut first = [9u8; 9];
+        let mut rest = stem;
+        for slot in first[3..].iter_mut().rev() {
+            *slot = (rest % 10) as u8;
+            rest /= 10;
+        }
+        if let Some(nhs) = NhsNumber::from_first_nine(first) {
+            if valid == n {
+                return nhs;
+            }
+            valid += 1;
+        }
+    }
+    panic!("no NHS number {n} in the test range")
+}
+
+#[derive(sqlx::FromRow)]
+struct RawAuditRow {
+    seq: i64,
+    at: i64,
+    actor_user_id: Option<String>,
+    actor_label: Option<String>,
+    actor_role: Option<String>,
+    action: String,
+    record_type: Option<String>,
+    record_id: Option<String>,
+    site_id: Option<String>,
+    person_id: Option<String>,
+    ip: Option<String>,
+    request_id: Option<String>,
+    detail: Option<String>,
+}
+
+impl RawAuditRow {
+    fn into_record(self) -> AuditRecord {
+        AuditRecord {
+            seq: self.seq,
+            at: from_millis(self.at),
+            actor_user_id: self
+                .actor_user_id
+                .map(|s| s.parse().expect("actor user id")),
+            // The raw label (the store's readers show the user's name instead).
+            actor_name: self.actor_label,
+            actor_role: self.actor_role.map(|r| r.parse().expect("actor role")),
+            action: self.action,
+            record_type: self.record_type,
+            record_id: self.record_id,
+            site_id: self.site_id.map(|s| s.parse().expect("site id")),
+            person_id: self.person_id.map(|s| s.parse().expect("person id")),
+            ip: self.ip,
+            request_id: self.request_id,
+            detail: self.detail,
+        }
+    }
+}
