@@ -25,6 +25,7 @@ pub enum Actor<'a> {
     /// An account that has just proved who it is (a successful sign-in).
     Account {
         user_id: UserId,
+        role: Option<Role>,
         label: Option<String>,
         meta: &'a RequestMeta,
     },
@@ -44,6 +45,7 @@ impl Actor<'_> {
     fn role(&self) -> Option<&'static str> {
         match self {
             Actor::User(c) => Some(c.role().as_str()),
+            Actor::Account { role, .. } => role.map(Role::as_str),
             _ => None,
         }
     }

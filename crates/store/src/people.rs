@@ -138,12 +138,15 @@ impl Store {
             .into_iter()
             .map(PersonRow::into_summary)
             .collect::<Result<Vec<_>>>()?;
-        let mut entry =
-            AuditEntry::new("caseload.view").detail(format!("{} people listed", people.len()));
-        if let [only] = sites.as_slice() {
-            entry = entry.site(*only);
+        // One event per site shown, so each site's manager sees the view.
+        let now = self.now_ms();
+        for site in &sites {
+            let shown = people.iter().filter(|p| p.site_id == *site).count();
+            let entry = AuditEntry::new("caseload.view")
+                .site(*site)
+                .detail(format!("{shown} people listed"));
+            append(&mut tx, now, &Actor::User(caller), entry).await?;
         }
-        append(&mut tx, self.now_ms(), &Actor::User(caller), entry).await?;
         tx.commit().await?;
         Ok(people)
     }

@@ -79,15 +79,21 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         // The sign-in is attributed to the account, though no caller exists yet.
-        let label = sqlx::query_scalar::<_, String>("SELECT email FROM app_user WHERE id = $1")
-            .bind(user.to_string())
-            .fetch_optional(&mut *tx)
-            .await?;
+        let account: Option<(String, String)> =
+            sqlx::query_as("SELECT email, role FROM app_user WHERE id = $1")
+                .bind(user.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+        let (label, role) = match account {
+            Some((email, role)) => (Some(email), role.parse().ok()),
+            None => (None, None),
+        };
         append(
             &mut tx,
             now,
             &Actor::Account {
                 user_id: user,
+                role,
                 label,
                 meta,
             },

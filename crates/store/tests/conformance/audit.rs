@@ -149,6 +149,7 @@ async fn actions_are_audited_with_actor_role_ip_and_request(db: &TestDb) {
     // A sign-in is attributed to the account, with the request it came from.
     let sign_in = &events[8];
     assert_eq!(sign_in.actor_user_id, Some(worker_id));
+    assert_eq!(sign_in.actor_role, Some(Role::Worker));
     assert_eq!(sign_in.actor_name.as_deref(), Some("w@example.org"));
     assert_eq!(sign_in.ip, sign_in_meta.ip);
     assert_eq!(sign_in.request_id.as_deref(), Some("req-sign-in"));

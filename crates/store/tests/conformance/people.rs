@@ -451,14 +451,24 @@ async fn caseloads_filter_by_site_and_page(db: &TestDb) {
     }
     assert_eq!(paged, everyone);
 
-    // Each listing is audited with its size; a one-site listing names the site.
+    // Each listing is audited once per site it covered, with how many people
+    // of that site it showed, so every site's manager sees it.
     let views = db.audit_events_for("caseload.view").await;
-    assert_eq!(views.len(), 1 + 1 + 5);
-    assert_eq!(views[0].detail.as_deref(), Some("4 people listed"));
-    assert_eq!(views[0].site_id, None);
-    assert_eq!(views[1].site_id, Some(w.leeds.id));
-    assert_eq!(views[1].detail.as_deref(), Some("2 people listed"));
-    assert_eq!(views[6].detail.as_deref(), Some("0 people listed"));
+    assert_eq!(views.len(), 2 + 1 + 5 * 2);
+    assert!(views.iter().all(|v| v.site_id.is_some()));
+    let shown = |v: &reconnect_store::AuditRecord| -> usize {
+        v.detail
+            .as_deref()
+            .and_then(|d| d.strip_suffix(" people listed"))
+            .and_then(|n| n.parse().ok())
+            .unwrap()
+    };
+    assert_eq!(shown(&views[0]) + shown(&views[1]), 4);
+    assert_ne!(views[0].site_id, views[1].site_id);
+    assert_eq!(views[2].site_id, Some(w.leeds.id));
+    assert_eq!(views[2].detail.as_deref(), Some("2 people listed"));
+    let paged_total: usize = views[3..].iter().map(shown).sum();
+    assert_eq!(paged_total, 4, "the one-person pages together showed everyone once");
 }
 
 async fn concurrent_audited_reads_and_writes_all_succeed(db: &TestDb) {

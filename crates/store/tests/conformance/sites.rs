@@ -150,6 +150,7 @@ async fn only_administrators_change_sites(db: &TestDb) {
     };
     let account = Actor::Account {
         user_id: UserId::new(),
+        role: None,
         label: None,
         meta: &meta,
     };
