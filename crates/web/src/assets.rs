@@ -61,7 +61,10 @@ pub async fn serve_asset(Path((version, path)): Path<(String, String)>) -> Respo
     };
     (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static(content_type(&path))),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(content_type(&path)),
+            ),
             (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
         ],
         file.data.into_owned(),

@@ -146,6 +146,15 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, "bad-request", "Bad request").detail(detail)
     }
 
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+            "Method not allowed",
+        )
+        .detail("This method is not allowed here")
+    }
+
     pub fn unsupported_media_type(detail: impl Into<String>) -> Self {
         Self::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -156,8 +165,12 @@ impl ApiError {
     }
 
     pub fn payload_too_large() -> Self {
-        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Payload too large")
-            .detail("The request body is larger than this service accepts")
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload-too-large",
+            "Payload too large",
+        )
+        .detail("The request body is larger than this service accepts")
     }
 
     pub fn conflict(detail: impl Into<String>) -> Self {

@@ -70,49 +70,199 @@ pub fn table() -> Vec<Route> {
         // Operations and static files.
         r(M::GET, "/healthz", Public, get(pages::ops::healthz)),
         r(M::GET, "/readyz", Public, get(pages::ops::readyz)),
-        r(M::GET, "/assets/{version}/{*path}", Public, get(assets::serve_asset)),
+        r(
+            M::GET,
+            "/assets/{version}/{*path}",
+            Public,
+            get(assets::serve_asset),
+        ),
         // Public pages.
         r(M::GET, "/sign-in", Public, get(pages::signin::form)),
         r(M::POST, "/sign-in", Public, post(pages::signin::submit)),
         r(M::POST, "/sign-out", Public, post(pages::signin::sign_out)),
-        r(M::GET, "/accessibility", Public, get(pages::info::accessibility)),
+        r(
+            M::GET,
+            "/accessibility",
+            Public,
+            get(pages::info::accessibility),
+        ),
         r(M::GET, "/privacy", Public, get(pages::info::privacy)),
         // Signed-in pages.
         r(M::GET, "/", SignedIn, get(pages::home::home)),
-        r(M::GET, "/people", Roles(CASE_ROLES), get(pages::people::list)),
-        r(M::GET, "/people/new", Roles(CASE_WRITERS), get(pages::people::new_form)),
-        r(M::POST, "/people/new", Roles(CASE_WRITERS), post(pages::people::create)),
-        r(M::GET, "/people/{person_id}", Roles(CASE_ROLES), get(pages::people::show)),
-        r(M::GET, "/audit", Roles(SITE_MANAGERS), get(pages::audit::site_audit)),
-        r(M::GET, "/figures", Roles(AGGREGATE_ROLES), get(pages::figures::figures)),
+        r(
+            M::GET,
+            "/people",
+            Roles(CASE_ROLES),
+            get(pages::people::list),
+        ),
+        r(
+            M::GET,
+            "/people/new",
+            Roles(CASE_WRITERS),
+            get(pages::people::new_form),
+        ),
+        r(
+            M::POST,
+            "/people/new",
+            Roles(CASE_WRITERS),
+            post(pages::people::create),
+        ),
+        r(
+            M::GET,
+            "/people/{person_id}",
+            Roles(CASE_ROLES),
+            get(pages::people::show),
+        ),
+        r(
+            M::GET,
+            "/audit",
+            Roles(SITE_MANAGERS),
+            get(pages::audit::site_audit),
+        ),
+        r(
+            M::GET,
+            "/figures",
+            Roles(AGGREGATE_ROLES),
+            get(pages::figures::figures),
+        ),
         r(M::GET, "/account", SignedIn, get(pages::account::overview)),
-        r(M::GET, "/account/password", SignedIn, get(pages::account::password_form)),
-        r(M::POST, "/account/password", SignedIn, post(pages::account::password_submit)),
-        r(M::POST, "/account/tokens", SignedIn, post(pages::account::token_create)),
-        r(M::POST, "/account/tokens/{token_id}/revoke", SignedIn, post(pages::account::token_revoke)),
-        r(M::GET, "/admin/users", Roles(ADMINS), get(pages::admin::users)),
-        r(M::GET, "/admin/users/new", Roles(ADMINS), get(pages::admin::user_new_form)),
-        r(M::POST, "/admin/users/new", Roles(ADMINS), post(pages::admin::user_create)),
-        r(M::GET, "/admin/users/{user_id}", Roles(ADMINS), get(pages::admin::user_edit_form)),
-        r(M::POST, "/admin/users/{user_id}", Roles(ADMINS), post(pages::admin::user_update)),
-        r(M::POST, "/admin/users/{user_id}/disable", Roles(ADMINS), post(pages::admin::user_disable)),
-        r(M::POST, "/admin/users/{user_id}/enable", Roles(ADMINS), post(pages::admin::user_enable)),
-        r(M::GET, "/admin/sites", Roles(ADMINS), get(pages::admin::sites)),
-        r(M::POST, "/admin/sites", Roles(ADMINS), post(pages::admin::site_create)),
-        r(M::POST, "/admin/sites/{site_id}/prisons", Roles(ADMINS), post(pages::admin::prison_create)),
-        r(M::GET, "/admin/audit", Roles(ADMINS), get(pages::admin::audit)),
+        r(
+            M::GET,
+            "/account/password",
+            SignedIn,
+            get(pages::account::password_form),
+        ),
+        r(
+            M::POST,
+            "/account/password",
+            SignedIn,
+            post(pages::account::password_submit),
+        ),
+        r(
+            M::POST,
+            "/account/tokens",
+            SignedIn,
+            post(pages::account::token_create),
+        ),
+        r(
+            M::POST,
+            "/account/tokens/{token_id}/revoke",
+            SignedIn,
+            post(pages::account::token_revoke),
+        ),
+        r(
+            M::GET,
+            "/admin/users",
+            Roles(ADMINS),
+            get(pages::admin::users),
+        ),
+        r(
+            M::GET,
+            "/admin/users/new",
+            Roles(ADMINS),
+            get(pages::admin::user_new_form),
+        ),
+        r(
+            M::POST,
+            "/admin/users/new",
+            Roles(ADMINS),
+            post(pages::admin::user_create),
+        ),
+        r(
+            M::GET,
+            "/admin/users/{user_id}",
+            Roles(ADMINS),
+            get(pages::admin::user_edit_form),
+        ),
+        r(
+            M::POST,
+            "/admin/users/{user_id}",
+            Roles(ADMINS),
+            post(pages::admin::user_update),
+        ),
+        r(
+            M::POST,
+            "/admin/users/{user_id}/disable",
+            Roles(ADMINS),
+            post(pages::admin::user_disable),
+        ),
+        r(
+            M::POST,
+            "/admin/users/{user_id}/enable",
+            Roles(ADMINS),
+            post(pages::admin::user_enable),
+        ),
+        r(
+            M::GET,
+            "/admin/sites",
+            Roles(ADMINS),
+            get(pages::admin::sites),
+        ),
+        r(
+            M::POST,
+            "/admin/sites",
+            Roles(ADMINS),
+            post(pages::admin::site_create),
+        ),
+        r(
+            M::POST,
+            "/admin/sites/{site_id}/prisons",
+            Roles(ADMINS),
+            post(pages::admin::prison_create),
+        ),
+        r(
+            M::GET,
+            "/admin/audit",
+            Roles(ADMINS),
+            get(pages::admin::audit),
+        ),
         // The JSON API.
         r(M::GET, "/api/openapi.json", Public, get(api::openapi_json)),
         r(M::GET, "/api/v1/me", SignedIn, get(api::me::me)),
         r(M::GET, "/api/v1/sites", SignedIn, get(api::sites::list)),
-        r(M::GET, "/api/v1/people", Roles(CASE_ROLES), get(api::people::list)),
-        r(M::POST, "/api/v1/people", Roles(CASE_WRITERS), post(api::people::create)),
-        r(M::GET, "/api/v1/people/{person_id}", Roles(CASE_ROLES), get(api::people::show)),
-        r(M::GET, "/api/v1/users", Roles(ADMINS), get(api::users::list)),
-        r(M::POST, "/api/v1/users", Roles(ADMINS), post(api::users::create)),
-        r(M::GET, "/api/v1/audit", Roles(SITE_MANAGERS), get(api::audit::list)),
+        r(
+            M::GET,
+            "/api/v1/people",
+            Roles(CASE_ROLES),
+            get(api::people::list),
+        ),
+        r(
+            M::POST,
+            "/api/v1/people",
+            Roles(CASE_WRITERS),
+            post(api::people::create),
+        ),
+        r(
+            M::GET,
+            "/api/v1/people/{person_id}",
+            Roles(CASE_ROLES),
+            get(api::people::show),
+        ),
+        r(
+            M::GET,
+            "/api/v1/users",
+            Roles(ADMINS),
+            get(api::users::list),
+        ),
+        r(
+            M::POST,
+            "/api/v1/users",
+            Roles(ADMINS),
+            post(api::users::create),
+        ),
+        r(
+            M::GET,
+            "/api/v1/audit",
+            Roles(SITE_MANAGERS),
+            get(api::audit::list),
+        ),
         r(M::GET, "/api/v1/tokens", SignedIn, get(api::tokens::list)),
-        r(M::DELETE, "/api/v1/tokens/{token_id}", SignedIn, delete(api::tokens::revoke)),
+        r(
+            M::DELETE,
+            "/api/v1/tokens/{token_id}",
+            SignedIn,
+            delete(api::tokens::revoke),
+        ),
     ]
 }
 
@@ -123,7 +273,9 @@ pub fn build(state: AppState) -> Router {
         let access = route.access;
         let guarded = route
             .handler
-            .route_layer(from_fn(move |req: Request, next: Next| access::enforce(access, req, next)));
+            .route_layer(from_fn(move |req: Request, next: Next| {
+                access::enforce(access, req, next)
+            }));
         router = router.route(route.path, guarded);
     }
     let max_body = state.config().max_body_bytes;
@@ -132,12 +284,18 @@ pub fn build(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(
             ServiceBuilder::new()
-                .layer(from_fn_with_state(state.clone(), request_meta::request_meta))
+                .layer(from_fn_with_state(
+                    state.clone(),
+                    request_meta::request_meta,
+                ))
                 .layer(from_fn_with_state(state.clone(), identity::identity))
                 .layer(from_fn_with_state(state.clone(), headers::headers))
                 .layer(from_fn_with_state(state.clone(), csrf::csrf))
                 .layer(CatchPanicLayer::custom(panicked))
-                .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+                .layer(TimeoutLayer::with_status_code(
+                    axum::http::StatusCode::REQUEST_TIMEOUT,
+                    Duration::from_secs(30),
+                ))
                 .layer(DefaultBodyLimit::max(max_body)),
         )
         .with_state(state)
@@ -153,7 +311,7 @@ async fn not_found(req: Request) -> Response {
 
 async fn method_not_allowed(req: Request) -> Response {
     if crate::middleware::is_api_path(req.uri().path()) {
-        ApiError::bad_request("This method is not allowed here").into_response()
+        ApiError::method_not_allowed().into_response()
     } else {
         let mut res = PageError::NotFound.into_response();
         *res.status_mut() = axum::http::StatusCode::METHOD_NOT_ALLOWED;

@@ -163,12 +163,16 @@ pub struct CheckItem {
 
 /// The message for one field, for the macros' `error` argument.
 pub fn error_for(errors: &[FieldError], field: &str) -> Option<String> {
-    errors.iter().find(|e| e.field == field).map(|e| e.message.clone())
+    errors
+        .iter()
+        .find(|e| e.field == field)
+        .map(|e| e.message.clone())
 }
 
 /// Formats an instant for people, in UK time conventions (UTC shown as such).
 pub fn when(t: time::OffsetDateTime) -> String {
-    let fmt = time::macros::format_description!("[day] [month repr:short] [year], [hour]:[minute] UTC");
+    let fmt =
+        time::macros::format_description!("[day] [month repr:short] [year], [hour]:[minute] UTC");
     t.format(&fmt).unwrap_or_default()
 }
 

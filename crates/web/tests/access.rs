@@ -35,7 +35,9 @@ async fn world() -> World {
     let b = app.db.site("Site B", &["HMP Beta"]).await;
 
     // The victim lives at site B; "own" lives at site A.
-    let b_worker = app.user("worker.b@example.org", Role::Worker, &[b.id]).await;
+    let b_worker = app
+        .user("worker.b@example.org", Role::Worker, &[b.id])
+        .await;
     let b_caller = app.db.caller(b_worker).await;
     let nhs = NhsNumber::parse(VICTIM_NHS).unwrap();
     let victim = app
@@ -55,24 +57,46 @@ async fn world() -> World {
         )
         .await
         .unwrap();
-    let (other_token, _) = app.db.store.create_token(&b_caller, "b's token", None).await.unwrap();
-    let a_worker = app.user("worker.a@example.org", Role::Worker, &[a.id]).await;
+    let (other_token, _) = app
+        .db
+        .store
+        .create_token(&b_caller, "b's token", None)
+        .await
+        .unwrap();
+    let a_worker = app
+        .user("worker.a@example.org", Role::Worker, &[a.id])
+        .await;
     let a_caller = app.db.caller(a_worker).await;
-    let own = app.db.person(&a_caller, a.prisons[0], "Amelia", "Ownsite").await;
+    let own = app
+        .db
+        .person(&a_caller, a.prisons[0], "Amelia", "Ownsite")
+        .await;
 
     // One caller of every kind at site A (or no site), with a session and a token.
     let mut callers = vec![("anonymous".to_string(), None, None)];
     for role in Role::ALL {
-        let sites = if role.is_site_based() || role == Role::SiteManager { vec![a.id] } else { vec![] };
+        let sites = if role.is_site_based() || role == Role::SiteManager {
+            vec![a.id]
+        } else {
+            vec![]
+        };
         let email = format!("{}.a@example.org", role.as_str());
-        let user = if role == Role::Worker { a_worker } else { app.user(&email, role, &sites).await };
+        let user = if role == Role::Worker {
+            a_worker
+        } else {
+            app.user(&email, role, &sites).await
+        };
         let token = app.token(user).await;
         callers.push((email_of(role), Some(role), Some(token)));
         let _ = user;
     }
     let nosite = app.user("nosite@example.org", Role::Worker, &[]).await;
     let nosite_token = app.token(nosite).await;
-    callers.push(("nosite@example.org".into(), Some(Role::Worker), Some(nosite_token)));
+    callers.push((
+        "nosite@example.org".into(),
+        Some(Role::Worker),
+        Some(nosite_token),
+    ));
     // Site B's own manager, given a role with sites elsewhere, is the "other user".
     World {
         app,
@@ -103,7 +127,10 @@ fn fill(path: &str, person: &str, user: &str, token: &str, site: &str) -> String
 
 fn assert_no_leak(what: &str, body: &str) {
     for secret in [VICTIM_FAMILY, VICTIM_NHS, "999 000 0018", VICTIM_PRISON_NO] {
-        assert!(!body.contains(secret), "{what}: response leaks {secret}:\n{body}");
+        assert!(
+            !body.contains(secret),
+            "{what}: response leaks {secret}:\n{body}"
+        );
     }
 }
 
@@ -121,8 +148,20 @@ async fn every_route_refuses_out_of_scope_callers_and_leaks_nothing() {
             w.other_token.to_string(),
             w.other_site.to_string(),
         ),
-        ("guessed ids", guessed.clone(), guessed.clone(), guessed.clone(), guessed.clone()),
-        ("malformed ids", "1 OR 1=1".into(), "..etc".into(), "%00".into(), "'".into()),
+        (
+            "guessed ids",
+            guessed.clone(),
+            guessed.clone(),
+            guessed.clone(),
+            guessed.clone(),
+        ),
+        (
+            "malformed ids",
+            "1 OR 1=1".into(),
+            "..etc".into(),
+            "%00".into(),
+            "'".into(),
+        ),
     ];
     let routes = table();
     let mut checked = 0;
@@ -136,23 +175,39 @@ async fn every_route_refuses_out_of_scope_callers_and_leaks_nothing() {
                 b
             }
         };
-        assert!(role.is_none() || browser.session.is_some(), "{label} could not sign in");
+        assert!(
+            role.is_none() || browser.session.is_some(),
+            "{label} could not sign in"
+        );
 
         for route in &routes {
             for (ids_label, person, user, tok, site) in &id_sets {
-                let path = fill(route.path, &urlenc(person), &urlenc(user), &urlenc(tok), &urlenc(site));
+                let path = fill(
+                    route.path,
+                    &urlenc(person),
+                    &urlenc(user),
+                    &urlenc(tok),
+                    &urlenc(site),
+                );
                 let what = format!("{} {} as {label} with {ids_label}", route.method, path);
                 let api = path.starts_with("/api/");
                 let res = if api {
-                    let body = (route.method != Method::GET && route.method != Method::DELETE).then_some("{}");
-                    app.api(route.method.clone(), &path, token.as_deref(), body).await
+                    let body = (route.method != Method::GET && route.method != Method::DELETE)
+                        .then_some("{}");
+                    app.api(route.method.clone(), &path, token.as_deref(), body)
+                        .await
                 } else if route.method == Method::GET {
                     app.get(&mut browser, &path).await
                 } else {
                     app.post(&mut browser, &path, &[]).await
                 };
                 checked += 1;
-                assert!(!res.status.is_server_error(), "{what}: {} {}", res.status, res.body);
+                assert!(
+                    !res.status.is_server_error(),
+                    "{what}: {} {}",
+                    res.status,
+                    res.body
+                );
                 assert_no_leak(&what, &res.body);
 
                 match (route.access, role) {
@@ -171,8 +226,10 @@ async fn every_route_refuses_out_of_scope_callers_and_leaks_nothing() {
                     (_, Some(_)) => {
                         let scoped = route.path.contains("{person_id}")
                             || route.path.contains("{token_id}")
-                            || (route.path.contains("{user_id}") && *ids_label != "other site's ids")
-                            || (route.path.contains("{site_id}") && *ids_label != "other site's ids");
+                            || (route.path.contains("{user_id}")
+                                && *ids_label != "other site's ids")
+                            || (route.path.contains("{site_id}")
+                                && *ids_label != "other site's ids");
                         if scoped {
                             assert_eq!(res.status, StatusCode::NOT_FOUND, "{what}: {}", res.body);
                         }
@@ -193,7 +250,11 @@ async fn every_route_refuses_out_of_scope_callers_and_leaks_nothing() {
         views.iter().all(|e| e.person_id != Some(w.victim)),
         "someone outside site B read the victim's record"
     );
-    assert_eq!(app.db.count_rows("person").await, 2, "a person was added by a refused request");
+    assert_eq!(
+        app.db.count_rows("person").await,
+        2,
+        "a person was added by a refused request"
+    );
     assert!(checked > 300, "only {checked} requests were checked");
 }
 
@@ -231,5 +292,8 @@ async fn every_role_has_a_working_navigation() {
 }
 
 fn urlenc(s: &str) -> String {
-    s.replace('%', "%25").replace(' ', "%20").replace('\'', "%27").replace('=', "%3D")
+    s.replace('%', "%25")
+        .replace(' ', "%20")
+        .replace('\'', "%27")
+        .replace('=', "%3D")
 }

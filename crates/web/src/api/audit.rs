@@ -68,7 +68,7 @@ fn instant(field: &str, s: Option<&str>) -> Result<Option<OffsetDateTime>, ApiEr
 }
 
 /// Events at your sites, newest first.
-#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditParams),
+#[utoipa::path(get, path = "/api/v1/audit", operation_id = "list_audit_events", tag = "audit", params(AuditParams),
     responses(
         (status = 200, description = "Events", body = [AuditEventJson]),
         (status = 403, description = "Site managers only", body = Problem, content_type = "application/problem+json"),

@@ -65,7 +65,9 @@ impl Modify for BearerAuth {
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("A personal access token created on the 'Your account' page"))
+                    .description(Some(
+                        "A personal access token created on the 'Your account' page",
+                    ))
                     .build(),
             ),
         );
@@ -106,10 +108,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::unsupported_media_type(
                 "Send the body as JSON with 'Content-Type: application/json'",
             )),
-            Err(JsonRejection::JsonSyntaxError(e)) => {
-                Err(ApiError::bad_request(format!("The body is not valid JSON: {}", e.body_text())))
+            Err(JsonRejection::JsonSyntaxError(e)) => Err(ApiError::bad_request(format!(
+                "The body is not valid JSON: {}",
+                e.body_text()
+            ))),
+            Err(JsonRejection::JsonDataError(e)) => {
+                Err(ApiError::invalid(vec![data_error(&e.body_text())]))
             }
-            Err(JsonRejection::JsonDataError(e)) => Err(ApiError::invalid(vec![data_error(&e.body_text())])),
             Err(JsonRejection::BytesRejection(_)) => Err(ApiError::payload_too_large()),
             Err(e) => Err(ApiError::bad_request(e.body_text())),
         }

@@ -82,7 +82,7 @@ pub struct ListParams {
 }
 
 /// People at your sites, by family name.
-#[utoipa::path(get, path = "/api/v1/people", tag = "people", params(ListParams),
+#[utoipa::path(get, path = "/api/v1/people", operation_id = "list_people", tag = "people", params(ListParams),
     responses(
         (status = 200, description = "People in scope", body = [PersonSummaryJson]),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
@@ -140,7 +140,7 @@ pub struct NewPersonJson {
 }
 
 /// Adds a person to the caseload of the site serving their prison.
-#[utoipa::path(post, path = "/api/v1/people", tag = "people", request_body = NewPersonJson,
+#[utoipa::path(post, path = "/api/v1/people", operation_id = "create_person", tag = "people", request_body = NewPersonJson,
     responses(
         (status = 201, description = "Created", body = PersonJson),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
@@ -174,8 +174,14 @@ pub async fn create(
             errors
                 .into_iter()
                 .map(|e| {
-                    if e.field == "date_of_birth" && !e.message.contains("past") && !e.message.contains("120") {
-                        FieldError::new("date_of_birth", "Enter the date of birth as YYYY-MM-DD, a real date in the past")
+                    if e.field == "date_of_birth"
+                        && !e.message.contains("past")
+                        && !e.message.contains("120")
+                    {
+                        FieldError::new(
+                            "date_of_birth",
+                            "Enter the date of birth as YYYY-MM-DD, a real date in the past",
+                        )
                     } else {
                         e
                     }

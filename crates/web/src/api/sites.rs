@@ -23,7 +23,7 @@ pub struct SiteJson {
 }
 
 /// Every site, with its prisons.
-#[utoipa::path(get, path = "/api/v1/sites", tag = "sites",
+#[utoipa::path(get, path = "/api/v1/sites", operation_id = "list_sites", tag = "sites",
     responses(
         (status = 200, description = "All sites", body = [SiteJson]),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
@@ -40,7 +40,10 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<SiteJson>>, 
                 prisons: s
                     .prisons
                     .into_iter()
-                    .map(|p| PrisonJson { id: p.id, name: p.name })
+                    .map(|p| PrisonJson {
+                        id: p.id,
+                        name: p.name,
+                    })
                     .collect(),
             })
             .collect(),

@@ -21,21 +21,33 @@ pub struct TokenJson {
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub expires_at: Option<OffsetDateTime>,
-    #[serde(with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub last_used_at: Option<OffsetDateTime>,
-    #[serde(with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub revoked_at: Option<OffsetDateTime>,
 }
 
 /// Your tokens (never their secrets).
-#[utoipa::path(get, path = "/api/v1/tokens", tag = "account",
+#[utoipa::path(get, path = "/api/v1/tokens", operation_id = "list_tokens", tag = "account",
     responses((status = 200, description = "Your tokens", body = [TokenJson])))]
-pub async fn list(State(state): State<AppState>, ApiCaller(id): ApiCaller) -> Result<Json<Vec<TokenJson>>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    ApiCaller(id): ApiCaller,
+) -> Result<Json<Vec<TokenJson>>, ApiError> {
     let tokens = state.store().list_tokens(&id.caller).await?;
     Ok(Json(
         tokens

@@ -38,12 +38,15 @@ impl From<User> for UserJson {
 }
 
 /// Every staff account.
-#[utoipa::path(get, path = "/api/v1/users", tag = "admin",
+#[utoipa::path(get, path = "/api/v1/users", operation_id = "list_users", tag = "admin",
     responses(
         (status = 200, description = "All accounts", body = [UserJson]),
         (status = 403, description = "Administrators only", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn list(State(state): State<AppState>, ApiCaller(id): ApiCaller) -> Result<Json<Vec<UserJson>>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    ApiCaller(id): ApiCaller,
+) -> Result<Json<Vec<UserJson>>, ApiError> {
     let users = state.store().list_users(&id.caller).await?;
     Ok(Json(users.into_iter().map(Into::into).collect()))
 }
@@ -61,7 +64,7 @@ pub struct NewUserJson {
 }
 
 /// Creates a staff account.
-#[utoipa::path(post, path = "/api/v1/users", tag = "admin", request_body = NewUserJson,
+#[utoipa::path(post, path = "/api/v1/users", operation_id = "create_user", tag = "admin", request_body = NewUserJson,
     responses(
         (status = 201, description = "Created", body = UserJson),
         (status = 403, description = "Administrators only", body = Problem, content_type = "application/problem+json"),
@@ -88,7 +91,9 @@ pub async fn create(
     let (Some(email), Some(role), true) = (email, role, v.is_empty()) else {
         return Err(ApiError::invalid(v.into_errors()));
     };
-    let hash = hash_async(body.password).await.map_err(|_| ApiError::internal())?;
+    let hash = hash_async(body.password)
+        .await
+        .map_err(|_| ApiError::internal())?;
     let user_id = state
         .store()
         .create_user(

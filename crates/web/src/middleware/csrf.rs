@@ -25,7 +25,9 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
     }
     let api = is_api_path(req.uri().path());
     let expected = match req.extensions().get::<Identity>() {
-        Some(Identity { via: Via::Token, .. }) => return next.run(req).await,
+        Some(Identity {
+            via: Via::Token, ..
+        }) => return next.run(req).await,
         Some(Identity {
             via: Via::Session { csrf, .. },
             ..
@@ -33,10 +35,18 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
         // An API request with no credentials carries no ambient authority to
         // forge; the route's access rule answers it (401).
         None if api => return next.run(req).await,
-        None => req.extensions().get::<AnonCsrfCookie>().map(|c| c.0.clone()),
+        None => req
+            .extensions()
+            .get::<AnonCsrfCookie>()
+            .map(|c| c.0.clone()),
     };
     let Some(expected) = expected else {
-        return refuse(api, req.extensions().get::<super::identity::SessionEnded>().is_some());
+        return refuse(
+            api,
+            req.extensions()
+                .get::<super::identity::SessionEnded>()
+                .is_some(),
+        );
     };
 
     if let Some(sent) = req.headers().get(HEADER).and_then(|v| v.to_str().ok()) {
@@ -69,7 +79,8 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
     let sent = form_urlencoded_value(&bytes, FORM_FIELD);
     match sent {
         Some(sent) if matches(&sent, &expected) => {
-            next.run(Request::from_parts(parts, Body::from(bytes))).await
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
         }
         _ => refuse(api, false),
     }

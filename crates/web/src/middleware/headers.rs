@@ -115,10 +115,19 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
     }
 
     let h = res.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     h.insert(
         HeaderName::from_static("permissions-policy"),
         HeaderValue::from_static(
@@ -151,7 +160,7 @@ fn api_error(status: StatusCode) -> ApiError {
         StatusCode::FORBIDDEN => ApiError::forbidden(),
         StatusCode::UNAUTHORIZED => ApiError::unauthorized(),
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::payload_too_large(),
-        StatusCode::METHOD_NOT_ALLOWED => ApiError::bad_request("This method is not allowed here"),
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::method_not_allowed(),
         s if s.is_client_error() => ApiError::bad_request("The request could not be understood"),
         _ => ApiError::internal(),
     }

@@ -54,7 +54,11 @@ pub struct SessionEnded;
 pub struct AnonCsrfCookie(pub String);
 
 pub async fn identity(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let meta = req.extensions().get::<RequestMeta>().cloned().unwrap_or_default();
+    let meta = req
+        .extensions()
+        .get::<RequestMeta>()
+        .cloned()
+        .unwrap_or_default();
     let jar = CookieJar::from_headers(req.headers());
     let bearer = req
         .headers()
@@ -69,7 +73,9 @@ pub async fn identity(State(state): State<AppState>, mut req: Request, next: Nex
     if let Some(auth) = bearer {
         if let Some(secret) = auth.strip_prefix("Bearer ").map(str::trim) {
             match state.store().token_owner(secret).await {
-                Ok(Some(user_id)) => identity = load(&state, user_id, meta.clone(), Via::Token).await,
+                Ok(Some(user_id)) => {
+                    identity = load(&state, user_id, meta.clone(), Via::Token).await
+                }
                 Ok(None) => {}
                 Err(e) => tracing::error!(error = %e, "token lookup failed"),
             }
@@ -140,7 +146,12 @@ pub async fn identity(State(state): State<AppState>, mut req: Request, next: Nex
     res
 }
 
-async fn load(state: &AppState, user_id: reconnect_domain::UserId, meta: RequestMeta, via: Via) -> Option<Identity> {
+async fn load(
+    state: &AppState,
+    user_id: reconnect_domain::UserId,
+    meta: RequestMeta,
+    via: Via,
+) -> Option<Identity> {
     match state.store().active_user(user_id).await {
         Ok(Some((user, scope))) => Some(Identity {
             user,

@@ -84,7 +84,11 @@ async fn overview_page(state: &AppState, p: &Page, extra: Extra) -> Result<Respo
         .filter(|s| id.user.sites.contains(&s.id))
         .map(|s| s.name)
         .collect();
-    let lifetime = if extra.lifetime.is_empty() { "90" } else { extra.lifetime.as_str() };
+    let lifetime = if extra.lifetime.is_empty() {
+        "90"
+    } else {
+        extra.lifetime.as_str()
+    };
     render(&OverviewPage {
         layout: p.layout_with_errors("Your account", &extra.errors),
         errors: extra.errors,
@@ -93,7 +97,11 @@ async fn overview_page(state: &AppState, p: &Page, extra: Extra) -> Result<Respo
         name: id.user.display_name.clone(),
         email: id.user.email.to_string(),
         role: id.user.role.label().to_string(),
-        sites: if site_names.is_empty() { "None".into() } else { site_names.join(", ") },
+        sites: if site_names.is_empty() {
+            "None".into()
+        } else {
+            site_names.join(", ")
+        },
         tokens,
         token_name: extra.token_name,
         lifetimes: LIFETIMES
@@ -131,12 +139,19 @@ pub struct TokenForm {
 }
 
 /// `POST /account/tokens`: the new secret is shown on the response page, once.
-pub async fn token_create(State(state): State<AppState>, p: Page, Form(form): Form<TokenForm>) -> Result<Response, PageError> {
+pub async fn token_create(
+    State(state): State<AppState>,
+    p: Page,
+    Form(form): Form<TokenForm>,
+) -> Result<Response, PageError> {
     let id = p.identity()?;
     let lifetime = LIFETIMES.iter().find(|(v, _, _)| *v == form.lifetime);
     let Some((_, _, days)) = lifetime else {
         let extra = Extra {
-            errors: vec![FieldError::new("lifetime", "Choose how long the token should last")],
+            errors: vec![FieldError::new(
+                "lifetime",
+                "Choose how long the token should last",
+            )],
             token_name: form.name,
             lifetime: String::new(),
             ..no_extra()
@@ -169,7 +184,11 @@ pub async fn token_create(State(state): State<AppState>, p: Page, Form(form): Fo
 }
 
 /// `POST /account/tokens/{token_id}/revoke`
-pub async fn token_revoke(State(state): State<AppState>, p: Page, Path(token): Path<String>) -> Result<Response, PageError> {
+pub async fn token_revoke(
+    State(state): State<AppState>,
+    p: Page,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
     let id = p.identity()?;
     let token: TokenId = token.parse().map_err(|_| PageError::NotFound)?;
     state.store().revoke_token(&id.caller, token).await?;
@@ -206,15 +225,25 @@ pub struct PasswordForm {
 }
 
 /// `POST /account/password`
-pub async fn password_submit(State(state): State<AppState>, p: Page, Form(form): Form<PasswordForm>) -> Result<Response, PageError> {
+pub async fn password_submit(
+    State(state): State<AppState>,
+    p: Page,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, PageError> {
     let id: &Identity = p.identity()?;
     let mut errors = Vec::new();
     if form.current_password.is_empty() {
-        errors.push(FieldError::new("current_password", "Enter your current password"));
+        errors.push(FieldError::new(
+            "current_password",
+            "Enter your current password",
+        ));
     } else {
         let hash = state.store().own_password_hash(&id.caller).await?;
         if !verify_async(form.current_password.clone(), Some(hash)).await {
-            errors.push(FieldError::new("current_password", "Your current password is not correct"));
+            errors.push(FieldError::new(
+                "current_password",
+                "Your current password is not correct",
+            ));
         }
     }
     let name_parts: Vec<&str> = id.user.display_name.split_whitespace().collect();
@@ -223,10 +252,16 @@ pub async fn password_submit(State(state): State<AppState>, p: Page, Form(form):
     if let Err(problem) = check_new_password(&form.new_password, &context) {
         errors.push(FieldError::new("new_password", problem.to_string()));
     } else if form.new_password == form.current_password {
-        errors.push(FieldError::new("new_password", "Your new password must be different from your current password"));
+        errors.push(FieldError::new(
+            "new_password",
+            "Your new password must be different from your current password",
+        ));
     }
     if form.confirm_password != form.new_password {
-        errors.push(FieldError::new("confirm_password", "The passwords do not match"));
+        errors.push(FieldError::new(
+            "confirm_password",
+            "The passwords do not match",
+        ));
     }
     if !errors.is_empty() {
         let mut res = render(&PasswordPage {
@@ -236,7 +271,9 @@ pub async fn password_submit(State(state): State<AppState>, p: Page, Form(form):
         *res.status_mut() = axum::http::StatusCode::OK;
         return Ok(res);
     }
-    let hash = hash_async(form.new_password).await.map_err(PageError::internal)?;
+    let hash = hash_async(form.new_password)
+        .await
+        .map_err(PageError::internal)?;
     let keep = match &id.via {
         Via::Session { token, .. } => Some(token.as_str()),
         Via::Token => None,

@@ -54,7 +54,11 @@ fn site_names(sites: &[Site], ids: &[SiteId]) -> String {
 }
 
 /// `GET /admin/users`
-pub async fn users(State(state): State<AppState>, p: Page, Query(q): Query<NoticeQuery>) -> Result<Response, PageError> {
+pub async fn users(
+    State(state): State<AppState>,
+    p: Page,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, PageError> {
     let id = p.identity()?;
     let sites = state.store().list_sites().await?;
     let users = state
@@ -68,7 +72,11 @@ pub async fn users(State(state): State<AppState>, p: Page, Query(q): Query<Notic
             email: u.email.to_string(),
             role: u.role.label().to_string(),
             sites: site_names(&sites, &u.sites),
-            status: if u.disabled { "Disabled".into() } else { "Active".into() },
+            status: if u.disabled {
+                "Disabled".into()
+            } else {
+                "Active".into()
+            },
         })
         .collect();
     let notice = match q.done.as_str() {
@@ -123,7 +131,13 @@ struct FormView {
     disabled: bool,
 }
 
-async fn user_form_page(state: &AppState, p: &Page, view: FormView, form: UserForm, errors: Vec<FieldError>) -> Result<Response, PageError> {
+async fn user_form_page(
+    state: &AppState,
+    p: &Page,
+    view: FormView,
+    form: UserForm,
+    errors: Vec<FieldError>,
+) -> Result<Response, PageError> {
     let all_sites = state.store().list_sites().await?;
     let roles = Role::ALL
         .iter()
@@ -145,7 +159,11 @@ async fn user_form_page(state: &AppState, p: &Page, view: FormView, form: UserFo
         layout: p.layout_with_errors(view.heading.clone(), &errors),
         heading: view.heading,
         action: view.action,
-        button: if view.creating { "Create account" } else { "Save changes" },
+        button: if view.creating {
+            "Create account"
+        } else {
+            "Save changes"
+        },
         creating: view.creating,
         errors,
         form,
@@ -187,14 +205,24 @@ fn role_and_sites(form: &UserForm, v: &mut Validation) -> (Option<Role>, Vec<Sit
     sites.dedup();
     if let Some(r) = role {
         if r.is_site_based() && sites.is_empty() {
-            v.add("sites", format!("Choose at least one site: a {} without a site sees no one", r.label().to_lowercase()));
+            v.add(
+                "sites",
+                format!(
+                    "Choose at least one site: a {} without a site sees no one",
+                    r.label().to_lowercase()
+                ),
+            );
         }
     }
     (role, sites)
 }
 
 /// `POST /admin/users/new`
-pub async fn user_create(State(state): State<AppState>, p: Page, Form(form): Form<UserForm>) -> Result<Response, PageError> {
+pub async fn user_create(
+    State(state): State<AppState>,
+    p: Page,
+    Form(form): Form<UserForm>,
+) -> Result<Response, PageError> {
     let id = p.identity()?;
     let mut v = Validation::new();
     let name = form.display_name.trim().to_string();
@@ -213,7 +241,9 @@ pub async fn user_create(State(state): State<AppState>, p: Page, Form(form): For
     let (Some(email), Some(role), true) = (email, role, v.is_empty()) else {
         return user_form_page(&state, &p, new_view(), form, v.into_errors()).await;
     };
-    let hash = hash_async(form.password.clone()).await.map_err(PageError::internal)?;
+    let hash = hash_async(form.password.clone())
+        .await
+        .map_err(PageError::internal)?;
     let new = NewUser {
         email,
         display_name: name,
@@ -221,9 +251,15 @@ pub async fn user_create(State(state): State<AppState>, p: Page, Form(form): For
         sites,
         password_hash: hash,
     };
-    match state.store().create_user(&Actor::User(&id.caller), new).await {
+    match state
+        .store()
+        .create_user(&Actor::User(&id.caller), new)
+        .await
+    {
         Ok(_) => Ok(Redirect::to("/admin/users?done=created").into_response()),
-        Err(StoreError::Invalid(errors)) => user_form_page(&state, &p, new_view(), form, errors).await,
+        Err(StoreError::Invalid(errors)) => {
+            user_form_page(&state, &p, new_view(), form, errors).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -233,9 +269,16 @@ fn parse_user(s: &str) -> Result<UserId, PageError> {
 }
 
 /// `GET /admin/users/{user_id}`
-pub async fn user_edit_form(State(state): State<AppState>, p: Page, Path(user): Path<String>) -> Result<Response, PageError> {
+pub async fn user_edit_form(
+    State(state): State<AppState>,
+    p: Page,
+    Path(user): Path<String>,
+) -> Result<Response, PageError> {
     let id = p.identity()?;
-    let user = state.store().get_user(&id.caller, parse_user(&user)?).await?;
+    let user = state
+        .store()
+        .get_user(&id.caller, parse_user(&user)?)
+        .await?;
     let form = UserForm {
         display_name: user.display_name.clone(),
         email: user.email.to_string(),
@@ -254,9 +297,17 @@ pub async fn user_edit_form(State(state): State<AppState>, p: Page, Path(user): 
 }
 
 /// `POST /admin/users/{user_id}`
-pub async fn user_update(State(state): State<AppState>, p: Page, Path(user): Path<String>, Form(mut form): Form<UserForm>) -> Result<Response, PageError> {
+pub async fn user_update(
+    State(state): State<AppState>,
+    p: Page,
+    Path(user): Path<String>,
+    Form(mut form): Form<UserForm>,
+) -> Result<Response, PageError> {
     let id = p.identity()?;
-    let user = state.store().get_user(&id.caller, parse_user(&user)?).await?;
+    let user = state
+        .store()
+        .get_user(&id.caller, parse_user(&user)?)
+        .await?;
     form.email = user.email.to_string();
     let view = FormView {
         heading: format!("Change {}'s account", user.display_name),
@@ -282,22 +333,44 @@ pub async fn user_update(State(state): State<AppState>, p: Page, Path(user): Pat
     }
 }
 
-async fn set_disabled(state: &AppState, p: &Page, user: &str, disabled: bool) -> Result<Response, PageError> {
+async fn set_disabled(
+    state: &AppState,
+    p: &Page,
+    user: &str,
+    disabled: bool,
+) -> Result<Response, PageError> {
     let id = p.identity()?;
-    match state.store().set_user_disabled(&id.caller, parse_user(user)?, disabled).await {
-        Ok(()) => Ok(Redirect::to(if disabled { "/admin/users?done=disabled" } else { "/admin/users?done=enabled" }).into_response()),
+    match state
+        .store()
+        .set_user_disabled(&id.caller, parse_user(user)?, disabled)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(if disabled {
+            "/admin/users?done=disabled"
+        } else {
+            "/admin/users?done=enabled"
+        })
+        .into_response()),
         Err(StoreError::Conflict(_)) => Err(PageError::BadRequest),
         Err(e) => Err(e.into()),
     }
 }
 
 /// `POST /admin/users/{user_id}/disable`
-pub async fn user_disable(State(state): State<AppState>, p: Page, Path(user): Path<String>) -> Result<Response, PageError> {
+pub async fn user_disable(
+    State(state): State<AppState>,
+    p: Page,
+    Path(user): Path<String>,
+) -> Result<Response, PageError> {
     set_disabled(&state, &p, &user, true).await
 }
 
 /// `POST /admin/users/{user_id}/enable`
-pub async fn user_enable(State(state): State<AppState>, p: Page, Path(user): Path<String>) -> Result<Response, PageError> {
+pub async fn user_enable(
+    State(state): State<AppState>,
+    p: Page,
+    Path(user): Path<String>,
+) -> Result<Response, PageError> {
     set_disabled(&state, &p, &user, false).await
 }
 
@@ -318,7 +391,13 @@ struct SitesPage {
     regions: Vec<SelectOption>,
 }
 
-async fn sites_page(state: &AppState, p: &Page, errors: Vec<FieldError>, name: String, region: String) -> Result<Response, PageError> {
+async fn sites_page(
+    state: &AppState,
+    p: &Page,
+    errors: Vec<FieldError>,
+    name: String,
+    region: String,
+) -> Result<Response, PageError> {
     let sites = state
         .store()
         .list_sites()
@@ -366,7 +445,11 @@ pub struct SiteForm {
 }
 
 /// `POST /admin/sites`
-pub async fn site_create(State(state): State<AppState>, p: Page, Form(form): Form<SiteForm>) -> Result<Response, PageError> {
+pub async fn site_create(
+    State(state): State<AppState>,
+    p: Page,
+    Form(form): Form<SiteForm>,
+) -> Result<Response, PageError> {
     let id = p.identity()?;
     let region = match form.region.parse::<Region>() {
         Ok(r) => r,
@@ -379,9 +462,15 @@ pub async fn site_create(State(state): State<AppState>, p: Page, Form(form): For
             return sites_page(&state, &p, errors, form.name, form.region).await;
         }
     };
-    match state.store().create_site(&Actor::User(&id.caller), &form.name, region).await {
+    match state
+        .store()
+        .create_site(&Actor::User(&id.caller), &form.name, region)
+        .await
+    {
         Ok(_) => Ok(Redirect::to("/admin/sites").into_response()),
-        Err(StoreError::Invalid(errors)) => sites_page(&state, &p, errors, form.name, form.region).await,
+        Err(StoreError::Invalid(errors)) => {
+            sites_page(&state, &p, errors, form.name, form.region).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -393,11 +482,20 @@ pub struct PrisonForm {
 }
 
 /// `POST /admin/sites/{site_id}/prisons`
-pub async fn prison_create(State(state): State<AppState>, p: Page, Path(site): Path<String>, Form(form): Form<PrisonForm>) -> Result<Response, PageError> {
+pub async fn prison_create(
+    State(state): State<AppState>,
+    p: Page,
+    Path(site): Path<String>,
+    Form(form): Form<PrisonForm>,
+) -> Result<Response, PageError> {
     let id = p.identity()?;
     let site: SiteId = site.parse().map_err(|_| PageError::NotFound)?;
     state.store().get_site(site).await?;
-    match state.store().add_prison(&Actor::User(&id.caller), site, &form.prison_name).await {
+    match state
+        .store()
+        .add_prison(&Actor::User(&id.caller), site, &form.prison_name)
+        .await
+    {
         Ok(_) => Ok(Redirect::to("/admin/sites").into_response()),
         Err(StoreError::Invalid(mut errors)) => {
             for e in &mut errors {
@@ -410,7 +508,11 @@ pub async fn prison_create(State(state): State<AppState>, p: Page, Path(site): P
 }
 
 /// `GET /admin/audit`
-pub async fn audit(State(state): State<AppState>, p: Page, Query(q): Query<AuditQuery>) -> Result<Response, PageError> {
+pub async fn audit(
+    State(state): State<AppState>,
+    p: Page,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, PageError> {
     let id = p.identity()?;
     let (filter, errors) = to_filter(&q);
     let events = if errors.is_empty() {

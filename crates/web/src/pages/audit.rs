@@ -73,18 +73,25 @@ pub fn to_filter(q: &AuditQuery) -> (AuditFilter, Vec<FieldError>) {
         s => match s.parse::<PersonId>() {
             Ok(p) => Some(p),
             Err(_) => {
-                errors.push(FieldError::new("person", "Enter a record ID like 0196b3c2-…, copied from the person's page address"));
+                errors.push(FieldError::new(
+                    "person",
+                    "Enter a record ID like 0196b3c2-…, copied from the person's page address",
+                ));
                 None
             }
         },
     };
     let user_id = q.user.trim().parse::<UserId>().ok();
-    let from = parse_day(&q.from, "from", &mut errors).map(|d| d.with_time(Time::MIDNIGHT).assume_utc());
+    let from =
+        parse_day(&q.from, "from", &mut errors).map(|d| d.with_time(Time::MIDNIGHT).assume_utc());
     let to = parse_day(&q.to, "to", &mut errors)
         .map(|d| d.with_time(Time::MIDNIGHT).assume_utc() + Duration::days(1));
     if let (Some(f), Some(t)) = (from, to) {
         if t <= f {
-            errors.push(FieldError::new("to", "The 'to' date must be the same as or after the 'from' date"));
+            errors.push(FieldError::new(
+                "to",
+                "The 'to' date must be the same as or after the 'from' date",
+            ));
         }
     }
     (
@@ -177,7 +184,11 @@ pub fn user_options(users: Vec<(UserId, String)>, selected: &str) -> Vec<SelectO
 }
 
 /// `GET /audit`
-pub async fn site_audit(State(state): State<AppState>, p: Page, Query(q): Query<AuditQuery>) -> Result<Response, PageError> {
+pub async fn site_audit(
+    State(state): State<AppState>,
+    p: Page,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, PageError> {
     let id = p.identity()?;
     let (filter, errors) = to_filter(&q);
     let events = if errors.is_empty() {

@@ -21,28 +21,63 @@ struct HomePage {
 fn cards(role: Role) -> Vec<(&'static str, &'static str, &'static str)> {
     let mut c = Vec::new();
     if role.reads_cases() {
-        c.push(("/people", "People", "Find someone on your site's caseload and open their record."));
+        c.push((
+            "/people",
+            "People",
+            "Find someone on your site's caseload and open their record.",
+        ));
     }
     if role.writes_cases() {
-        c.push(("/people/new", "Add a person", "Add someone who has been referred to RECONNECT."));
+        c.push((
+            "/people/new",
+            "Add a person",
+            "Add someone who has been referred to RECONNECT.",
+        ));
     }
     if role.reads_site_audit() {
-        c.push(("/audit", "Audit trail", "See who opened or changed records at your site, and when."));
+        c.push((
+            "/audit",
+            "Audit trail",
+            "See who opened or changed records at your site, and when.",
+        ));
     }
     if role.reads_aggregates() {
-        c.push(("/figures", "Site figures", "Numbers for each site, with no one identifiable."));
+        c.push((
+            "/figures",
+            "Site figures",
+            "Numbers for each site, with no one identifiable.",
+        ));
     }
     if role.manages_users() {
-        c.push(("/admin/users", "Staff accounts", "Add staff, change roles and sites, or disable an account."));
-        c.push(("/admin/sites", "Sites and prisons", "Add sites and the prisons they serve."));
-        c.push(("/admin/audit", "Account audit", "Sign-ins and changes to accounts and sites."));
+        c.push((
+            "/admin/users",
+            "Staff accounts",
+            "Add staff, change roles and sites, or disable an account.",
+        ));
+        c.push((
+            "/admin/sites",
+            "Sites and prisons",
+            "Add sites and the prisons they serve.",
+        ));
+        c.push((
+            "/admin/audit",
+            "Account audit",
+            "Sign-ins and changes to accounts and sites.",
+        ));
     }
-    c.push(("/account", "Your account", "Change your password and manage API tokens."));
+    c.push((
+        "/account",
+        "Your account",
+        "Change your password and manage API tokens.",
+    ));
     c
 }
 
 /// `GET /`
-pub async fn home(p: Page, sites: Option<Extension<crate::view::SitesLabel>>) -> Result<Response, PageError> {
+pub async fn home(
+    p: Page,
+    sites: Option<Extension<crate::view::SitesLabel>>,
+) -> Result<Response, PageError> {
     let id = p.identity()?;
     let role = id.user.role;
     render(&HomePage {

@@ -49,7 +49,11 @@ pub fn display_name(given: &str, family: &str, preferred: Option<&str>) -> Strin
 }
 
 /// `GET /people`
-pub async fn list(State(state): State<AppState>, p: Page, Query(q): Query<ListQuery>) -> Result<Response, PageError> {
+pub async fn list(
+    State(state): State<AppState>,
+    p: Page,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
     let id = p.identity()?;
     let search = q.q.trim().chars().take(100).collect::<String>();
     let people = state
@@ -117,7 +121,12 @@ struct NewPage {
     prisons: Vec<SelectOption>,
 }
 
-async fn new_page(state: &AppState, p: &Page, form: PersonForm, errors: Vec<FieldError>) -> Result<Response, PageError> {
+async fn new_page(
+    state: &AppState,
+    p: &Page,
+    form: PersonForm,
+    errors: Vec<FieldError>,
+) -> Result<Response, PageError> {
     let id = p.identity()?;
     let sites = state.store().list_sites().await?;
     let mut prisons = vec![SelectOption {
@@ -125,7 +134,10 @@ async fn new_page(state: &AppState, p: &Page, form: PersonForm, errors: Vec<Fiel
         label: "Choose a prison".into(),
         selected: form.prison_id.is_empty(),
     }];
-    for site in sites.iter().filter(|s| id.caller.scope.may_write_site(s.id)) {
+    for site in sites
+        .iter()
+        .filter(|s| id.caller.scope.may_write_site(s.id))
+    {
         for pr in &site.prisons {
             let value = pr.id.to_string();
             prisons.push(SelectOption {
@@ -166,7 +178,11 @@ fn for_page(mut errors: Vec<FieldError>) -> Vec<FieldError> {
 }
 
 /// `POST /people/new`
-pub async fn create(State(state): State<AppState>, p: Page, Form(form): Form<PersonForm>) -> Result<Response, PageError> {
+pub async fn create(
+    State(state): State<AppState>,
+    p: Page,
+    Form(form): Form<PersonForm>,
+) -> Result<Response, PageError> {
     let id = p.identity()?;
     let today = state.store().now().date();
     let input = NewPersonInput {
@@ -223,18 +239,33 @@ pub async fn show(
     let rows = vec![
         ("First name", s.given_name.clone()),
         ("Last name", s.family_name.clone()),
-        ("Preferred name", s.preferred_name.clone().unwrap_or_else(|| "Not given".into())),
+        (
+            "Preferred name",
+            s.preferred_name
+                .clone()
+                .unwrap_or_else(|| "Not given".into()),
+        ),
         (
             "Date of birth",
-            format!("{} (age {})", date(s.date_of_birth), age_on(s.date_of_birth, today)),
+            format!(
+                "{} (age {})",
+                date(s.date_of_birth),
+                age_on(s.date_of_birth, today)
+            ),
         ),
         (
             "NHS number",
-            person.nhs_number.map(|n| n.to_string()).unwrap_or_else(|| "Not known".into()),
+            person
+                .nhs_number
+                .map(|n| n.to_string())
+                .unwrap_or_else(|| "Not known".into()),
         ),
         ("Prison number", s.prison_number.to_string()),
         ("Prison", s.prison_name.clone()),
-        ("Added", format!("{} by {}", when(person.created_at), person.created_by_name)),
+        (
+            "Added",
+            format!("{} by {}", when(person.created_at), person.created_by_name),
+        ),
     ];
     render(&ShowPage {
         layout: p.layout(name.clone()),

@@ -73,12 +73,14 @@ pub struct SignInForm {
     next: String,
 }
 
-/// Only same-site paths are followed after sign-in.
+/// Only same-site paths are followed after sign-in. Control characters are
+/// refused: browsers drop tabs and newlines from URLs (so "/\t/evil.example"
+/// would become "//evil.example"), and the rest cannot go in a header.
 fn safe_next(next: &str) -> &str {
     let ok = next.starts_with('/')
         && !next.starts_with("//")
         && !next.starts_with("/\\")
-        && !next.contains(['\r', '\n'])
+        && !next.contains(char::is_control)
         && !next.starts_with("/sign-");
     if ok {
         next
@@ -87,7 +89,12 @@ fn safe_next(next: &str) -> &str {
     }
 }
 
-fn page(p: &Page, errors: Vec<FieldError>, email: String, next: String) -> Result<Response, PageError> {
+fn page(
+    p: &Page,
+    errors: Vec<FieldError>,
+    email: String,
+    next: String,
+) -> Result<Response, PageError> {
     let mut res = render(&SignInPage {
         layout: p.layout_with_errors("Sign in", &errors),
         errors,
@@ -150,15 +157,25 @@ pub async fn submit(
         || store.throttle_locked_until(&address_key).await?.is_some();
     if locked {
         store
-            .audit(&anonymous, AuditEntry::new("sign_in.refused").detail("locked"))
+            .audit(
+                &anonymous,
+                AuditEntry::new("sign_in.refused").detail("locked"),
+            )
             .await?;
-        return page(&p, vec![FieldError::new("email", LOCKED)], email.to_string(), next);
+        return page(
+            &p,
+            vec![FieldError::new("email", LOCKED)],
+            email.to_string(),
+            next,
+        );
     }
 
     let creds = store.credentials(&email).await?;
     let hash = creds.as_ref().map(|c| c.password_hash.clone());
     let password_ok = verify_async(form.password, hash).await;
-    let ok_user = creds.filter(|c| password_ok && !c.disabled).map(|c| c.user_id);
+    let ok_user = creds
+        .filter(|c| password_ok && !c.disabled)
+        .map(|c| c.user_id);
 
     let Some(user_id) = ok_user else {
         let account = store.throttle_fail(&account_key, ACCOUNT_RULE).await?;
@@ -179,7 +196,12 @@ pub async fn submit(
         } else {
             WRONG
         };
-        return page(&p, vec![FieldError::new("email", message)], email.to_string(), next);
+        return page(
+            &p,
+            vec![FieldError::new("email", message)],
+            email.to_string(),
+            next,
+        );
     };
 
     store.throttle_clear(&account_key).await?;
@@ -209,7 +231,10 @@ pub async fn sign_out(State(state): State<AppState>, p: Page) -> Result<Response
         ..
     }) = &p.identity
     {
-        state.store().end_session(&Actor::User(caller), token).await?;
+        state
+            .store()
+            .end_session(&Actor::User(caller), token)
+            .await?;
     }
     let mut res = Redirect::to("/sign-in?signed_out=1").into_response();
     append_cookie(&mut res, expired_cookie(&state, state.session_cookie()));

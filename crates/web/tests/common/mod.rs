@@ -64,7 +64,13 @@ impl Res {
             .iter()
             .filter_map(|v| v.to_str().ok())
             .find(|v| v.starts_with(&format!("{name}=")))
-            .map(|v| v[name.len() + 1..].split(';').next().unwrap_or_default().to_string())
+            .map(|v| {
+                v[name.len() + 1..]
+                    .split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()
+            })
     }
 
     pub fn set_cookie_line(&self, name: &str) -> String {
@@ -197,7 +203,11 @@ impl TestApp {
         let mut b = Browser::default();
         self.get(&mut b, "/sign-in").await;
         let res = self
-            .post(&mut b, "/sign-in", &[("email", email), ("password", password)])
+            .post(
+                &mut b,
+                "/sign-in",
+                &[("email", email), ("password", password)],
+            )
             .await;
         if let Some(s) = res.cookie("reconnect_session") {
             b.session = Some(s);
@@ -237,7 +247,13 @@ impl TestApp {
             .1
     }
 
-    pub async fn api(&self, method: Method, path: &str, token: Option<&str>, json: Option<&str>) -> Res {
+    pub async fn api(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        json: Option<&str>,
+    ) -> Res {
         let mut req = Request::builder().method(method).uri(path);
         if let Some(t) = token {
             req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
@@ -251,4 +267,140 @@ impl TestApp {
         };
         self.send(req.body(body).unwrap(), None).await
     }
+}
+
+// Helpers for the behaviour tests (security, sessions, sign-in, CSRF, forms,
+// API, OpenAPI).
+
+impl TestApp {
+    /// The app over a fresh SQLite database with this configuration. The
+    /// sign-in slow-down is always off, so tests never wait.
+    pub async fn with_config(config: WebConfig) -> Self {
+        Self::with_db_and_config(TestDb::sqlite().await, config).await
+    }
+
+    /// The app over `db` with this configuration (sign-in slow-down off).
+    pub async fn with_db_and_config(db: TestDb, config: WebConfig) -> Self {
+        let config = WebConfig {
+            signin_delay_step: std::time::Duration::ZERO,
+            ..config
+        };
+        let router = reconnect_web::router(AppState::new(db.store.clone(), config));
+        Self {
+            db,
+            router,
+            n: Default::default(),
+        }
+    }
+
+    /// The `Cookie` header this browser sends (default cookie names).
+    pub fn cookies_of(&self, b: &Browser) -> String {
+        self.cookie_header(b)
+    }
+
+    /// Any request, with the given headers and body, from `ip` (default 127.0.0.1).
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Body>,
+        ip: Option<&str>,
+    ) -> Res {
+        let mut req = Request::builder().method(method).uri(path);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        self.send(req.body(body.into()).unwrap(), ip).await
+    }
+
+    /// An API call made by a signed-in browser: its cookies, an optional
+    /// `X-CSRF-Token` header, and an optional JSON body.
+    pub async fn browser_api(
+        &self,
+        b: &Browser,
+        method: Method,
+        path: &str,
+        csrf: Option<&str>,
+        json: Option<&str>,
+    ) -> Res {
+        let cookies = self.cookie_header(b);
+        let mut headers: Vec<(&str, &str)> = vec![("cookie", cookies.as_str())];
+        if let Some(t) = csrf {
+            headers.push(("x-csrf-token", t));
+        }
+        if json.is_some() {
+            headers.push(("content-type", "application/json"));
+        }
+        let body = json.map(str::to_string).unwrap_or_default();
+        self.request(method, path, &headers, body, b.ip.as_deref())
+            .await
+    }
+
+    /// A new account with `role` at `site` ([`PASSWORD`]), signed in.
+    pub async fn signed_in_at(&self, email: &str, role: Role, site: SiteId) -> (UserId, Browser) {
+        let user = self.user(email, role, &[site]).await;
+        (user, self.sign_in(email).await)
+    }
+
+    /// An API token for a user with a lifetime.
+    pub async fn token_for(
+        &self,
+        user: UserId,
+        lifetime: Option<time::Duration>,
+    ) -> (reconnect_domain::TokenId, String) {
+        let caller = self.db.caller(user).await;
+        self.db
+            .store
+            .create_token(&caller, "test", lifetime)
+            .await
+            .unwrap()
+    }
+}
+
+impl Res {
+    /// Every `Set-Cookie` line of the response.
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+/// The page's `<title>` text.
+pub fn title_of(html: &str) -> String {
+    let start = html.find("<title>").map(|i| i + "<title>".len());
+    let end = html.find("</title>");
+    match (start, end) {
+        (Some(s), Some(e)) if s <= e => html[s..e].to_string(),
+        _ => String::new(),
+    }
+}
+
+/// The NHS.UK error summary block of a page, from its opening tag to the end
+/// of its list, or `None` when the page has none.
+pub fn error_summary_of(html: &str) -> Option<String> {
+    let start = html.find("<div class=\"nhsuk-error-summary\"")?;
+    let rest = &html[start..];
+    let end = rest.find("</ul>")? + "</ul>".len();
+    Some(rest[..end].to_string())
+}
+
+/// The `href`s and texts of the error summary's links, in order.
+pub fn error_links_of(html: &str) -> Vec<(String, String)> {
+    let Some(summary) = error_summary_of(html) else {
+        return Vec::new();
+    };
+    summary
+        .split("<li><a href=\"")
+        .skip(1)
+        .filter_map(|item| {
+            let (href, rest) = item.split_once("\">")?;
+            let (text, _) = rest.split_once("</a>")?;
+            Some((href.to_string(), text.to_string()))
+        })
+        .collect()
 }
