@@ -547,3 +547,28 @@ async fn every_response_has_its_own_request_id() {
         .await;
     assert!(uuid::Uuid::parse_str(res.header("x-request-id")).is_ok());
 }
+
+#[tokio::test]
+async fn framework_rejections_are_answered_in_the_services_own_words() {
+    let app = TestApp::new().await;
+    let site = app.db.site("Site A", &["HMP Alpha"]).await;
+    let (_, mut b) = app
+        .signed_in_at("manager@example.org", Role::SiteManager, site.id)
+        .await;
+    // A query value of the wrong type is refused by the extractor before the
+    // handler runs: the page is still the service's own.
+    let res = app.get(&mut b, "/audit?before=not-a-number").await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert!(res.header("content-type").starts_with("text/html"));
+    assert!(res.body.contains("Something was wrong with the request"));
+    assert!(
+        res.body.contains("Sign out"),
+        "the layout keeps the user's header"
+    );
+    assert!(!res.body.contains("Failed to deserialize"));
+
+    // The health probes keep their plain answers.
+    let res = app.get(&mut b, "/readyz").await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(res.body, "ready");
+}

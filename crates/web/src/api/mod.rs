@@ -43,7 +43,7 @@ use utoipa::{Modify, OpenApi};
         tokens::revoke,
     ),
     components(schemas(Problem, FieldError)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonProblems),
     security(("bearer" = [])),
     tags(
         (name = "account", description = "The caller's own account and tokens"),
@@ -71,6 +71,55 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// Adds the problems every operation can answer with, so each operation
+/// documents them without repeating them in every annotation: 401 (no valid
+/// token), and for operations with a body 400 (not JSON),
+/// 413 (too large) and 415 (not `application/json`).
+struct CommonProblems;
+
+impl Modify for CommonProblems {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                item.get.as_mut(),
+                item.post.as_mut(),
+                item.put.as_mut(),
+                item.patch.as_mut(),
+                item.delete.as_mut(),
+            ];
+            for op in operations.into_iter().flatten() {
+                let responses = &mut op.responses.responses;
+                responses
+                    .entry("401".into())
+                    .or_insert_with(|| problem("No valid token or session").into());
+                if op.request_body.is_some() {
+                    for (code, text) in [
+                        ("400", "The body is not valid JSON"),
+                        ("413", "The body is too large"),
+                        ("415", "The body is not sent as application/json"),
+                    ] {
+                        responses
+                            .entry(code.into())
+                            .or_insert_with(|| problem(text).into());
+                    }
+                }
+            }
+        }
     }
 }
 

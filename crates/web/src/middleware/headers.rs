@@ -63,6 +63,11 @@ fn words(page: ErrorPage) -> (StatusCode, &'static str, &'static str) {
                 "Something was wrong with the request",
                 "Go back, check what you entered and try again.",
             ),
+            s if s.is_client_error() => (
+                s,
+                "Something was wrong with the request",
+                "Go back, check what you entered and try again.",
+            ),
             _ => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Sorry, there is a problem with the service",
@@ -77,13 +82,21 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
     let (mut parts, body) = req.into_parts();
     let page = Page::from_request_parts(&mut parts, &()).await;
     let is_asset = parts.uri.path().starts_with("/assets/");
+    let is_probe = matches!(parts.uri.path(), "/healthz" | "/readyz");
     let mut res = next.run(Request::from_parts(parts, body)).await;
 
     // Error responses get a body in the right form.
     let marker = res.extensions().get::<ErrorPage>().copied();
+    // Framework rejections (a malformed form or query, a timeout) come as
+    // plain text or no body at all: they get the same treatment.
+    let plain = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_none_or(|v| v.as_bytes().starts_with(b"text/plain"));
     let bare_error = marker.is_none()
+        && !is_probe
         && (res.status().is_client_error() || res.status().is_server_error())
-        && res.headers().get(header::CONTENT_TYPE).is_none();
+        && plain;
     if marker.is_some() || bare_error {
         let marker = marker.unwrap_or(ErrorPage::Status(res.status()));
         let keep: Vec<(HeaderName, HeaderValue)> = res
