@@ -468,7 +468,10 @@ async fn caseloads_filter_by_site_and_page(db: &TestDb) {
     assert_eq!(views[2].site_id, Some(w.leeds.id));
     assert_eq!(views[2].detail.as_deref(), Some("2 people listed"));
     let paged_total: usize = views[3..].iter().map(shown).sum();
-    assert_eq!(paged_total, 4, "the one-person pages together showed everyone once");
+    assert_eq!(
+        paged_total, 4,
+        "the one-person pages together showed everyone once"
+    );
 }
 
 async fn concurrent_audited_reads_and_writes_all_succeed(db: &TestDb) {

@@ -91,6 +91,15 @@ async fn duplicate_and_blank_names_are_field_errors(db: &TestDb) {
         db.store.create_site(&system, "Leeds", Region::London).await,
         "name",
     );
+    // Names are unique whatever their capitalisation.
+    assert_invalid(
+        db.store.create_site(&system, "LEEDS", Region::London).await,
+        "name",
+    );
+    assert_invalid(
+        db.store.add_prison(&system, hull.id, "hmp leeds").await,
+        "prison_name",
+    );
     assert_invalid(
         db.store.create_site(&system, "   ", Region::London).await,
         "name",
