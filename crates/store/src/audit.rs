@@ -179,7 +179,7 @@ pub struct AuditFilter {
 }
 
 #[derive(sqlx::FromRow)]
-struct AuditRow {
+pub(crate) struct AuditRow {
     seq: i64,
     at: i64,
     actor_user_id: Option<String>,
@@ -196,7 +196,7 @@ struct AuditRow {
 }
 
 impl AuditRow {
-    fn into_record(self) -> Result<AuditRecord> {
+    pub(crate) fn into_record(self) -> Result<AuditRecord> {
         Ok(AuditRecord {
             seq: self.seq,
             at: from_millis(self.at),

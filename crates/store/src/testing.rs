@@ -15,7 +15,6 @@
 use crate::audit::{Actor, AuditRecord};
 use crate::users::NewUser;
 use crate::{Engine, Store};
-use reconnect_domain::clock::from_millis;
 use reconnect_domain::person::NewPerson;
 use reconnect_domain::{
     Caller, EmailAddress, FixedClock, NhsNumber, PersonId, PrisonId, PrisonNumber, RequestMeta,
@@ -318,14 +317,18 @@ impl TestDb {
 
     /// Every audit event, oldest first, read directly (no scope).
     pub async fn audit_events(&self) -> Vec<AuditRecord> {
-        let rows: Vec<RawAuditRow> = sqlx::query_as(
-            "SELECT seq, at, actor_user_id, actor_label, actor_role, action, record_type, record_id, \
-             site_id, person_id, ip, request_id, detail FROM audit_event ORDER BY seq",
+        // The raw label, not the joined display name: what was written.
+        let rows: Vec<crate::audit::AuditRow> = sqlx::query_as(
+            "SELECT seq, at, actor_user_id, actor_label AS actor_name, actor_role, action, \
+             record_type, record_id, site_id, person_id, ip, request_id, detail \
+             FROM audit_event ORDER BY seq",
         )
         .fetch_all(self.pool())
         .await
         .unwrap_or_else(|e| panic!("read audit_event: {e}"));
-        rows.into_iter().map(RawAuditRow::into_record).collect()
+        rows.into_iter()
+            .map(|r| r.into_record().unwrap_or_else(|e| panic!("audit row: {e}")))
+            .collect()
     }
 
     /// The audit events with this action, oldest first.
@@ -477,44 +480,4 @@ pub fn nhs_number(n: u32) -> NhsNumber {
         }
     }
     panic!("no NHS number {n} in the test range")
-}
-
-#[derive(sqlx::FromRow)]
-struct RawAuditRow {
-    seq: i64,
-    at: i64,
-    actor_user_id: Option<String>,
-    actor_label: Option<String>,
-    actor_role: Option<String>,
-    action: String,
-    record_type: Option<String>,
-    record_id: Option<String>,
-    site_id: Option<String>,
-    person_id: Option<String>,
-    ip: Option<String>,
-    request_id: Option<String>,
-    detail: Option<String>,
-}
-
-impl RawAuditRow {
-    fn into_record(self) -> AuditRecord {
-        AuditRecord {
-            seq: self.seq,
-            at: from_millis(self.at),
-            actor_user_id: self
-                .actor_user_id
-                .map(|s| s.parse().expect("actor user id")),
-            // The raw label (the store's readers show the user's name instead).
-            actor_name: self.actor_label,
-            actor_role: self.actor_role.map(|r| r.parse().expect("actor role")),
-            action: self.action,
-            record_type: self.record_type,
-            record_id: self.record_id,
-            site_id: self.site_id.map(|s| s.parse().expect("site id")),
-            person_id: self.person_id.map(|s| s.parse().expect("person id")),
-            ip: self.ip,
-            request_id: self.request_id,
-            detail: self.detail,
-        }
-    }
 }

@@ -2,7 +2,7 @@
 //! trail. Administrators manage access but cannot read case records: nothing
 //! here touches people.
 
-use super::audit::{older_link, rows, to_filter, user_options, AuditPage, AuditQuery};
+use super::audit::{trail_page, AuditQuery, Trail};
 use super::Form;
 use crate::password::{check_new_password, hash_async};
 use crate::view::{render, CheckItem, Layout, Page, SelectOption};
@@ -513,31 +513,5 @@ pub async fn audit(
     p: Page,
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, PageError> {
-    let id = p.identity()?;
-    let (filter, errors) = to_filter(&q);
-    let events = if errors.is_empty() {
-        state.store().admin_audit(&id.caller, &filter).await?
-    } else {
-        Vec::new()
-    };
-    let staff = state
-        .store()
-        .list_users(&id.caller)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.display_name))
-        .collect();
-    let users = user_options(staff, &q.user);
-    render(&AuditPage {
-        layout: p.layout_with_errors("Account audit", &errors),
-        heading: "Account audit",
-        intro: "Sign-ins, and changes to staff accounts, sites and API tokens. Case records are not shown here.",
-        action: "/admin/audit",
-        show_person_filter: false,
-        errors,
-        older: older_link("/admin/audit", &q, &events),
-        events: rows(&events),
-        filter: q,
-        users,
-    })
+    trail_page(&state, &p, q, Trail::Accounts).await
 }

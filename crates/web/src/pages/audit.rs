@@ -38,17 +38,17 @@ pub struct EventRow {
 
 #[derive(Template)]
 #[template(path = "pages/audit.html")]
-pub struct AuditPage {
-    pub layout: Layout,
-    pub heading: &'static str,
-    pub intro: &'static str,
-    pub action: &'static str,
-    pub show_person_filter: bool,
-    pub errors: Vec<FieldError>,
-    pub filter: AuditQuery,
-    pub users: Vec<SelectOption>,
-    pub events: Vec<EventRow>,
-    pub older: Option<String>,
+struct AuditPage {
+    layout: Layout,
+    heading: &'static str,
+    intro: &'static str,
+    action: &'static str,
+    show_person_filter: bool,
+    errors: Vec<FieldError>,
+    filter: AuditQuery,
+    users: Vec<SelectOption>,
+    events: Vec<EventRow>,
+    older: Option<String>,
 }
 
 fn parse_day(s: &str, field: &str, errors: &mut Vec<FieldError>) -> Option<Date> {
@@ -66,7 +66,7 @@ fn parse_day(s: &str, field: &str, errors: &mut Vec<FieldError>) -> Option<Date>
 }
 
 /// Turns the query into a store filter, collecting problems with it.
-pub fn to_filter(q: &AuditQuery) -> (AuditFilter, Vec<FieldError>) {
+fn to_filter(q: &AuditQuery) -> (AuditFilter, Vec<FieldError>) {
     let mut errors = Vec::new();
     let person_id = match q.person.trim() {
         "" => None,
@@ -130,7 +130,7 @@ pub fn describe(action: &str) -> String {
     }
 }
 
-pub fn rows(events: &[AuditRecord]) -> Vec<EventRow> {
+fn rows(events: &[AuditRecord]) -> Vec<EventRow> {
     events
         .iter()
         .map(|e| EventRow {
@@ -154,7 +154,7 @@ pub fn rows(events: &[AuditRecord]) -> Vec<EventRow> {
 }
 
 /// The link to the next (older) page, keeping the filters.
-pub fn older_link(action: &str, q: &AuditQuery, events: &[AuditRecord]) -> Option<String> {
+fn older_link(action: &str, q: &AuditQuery, events: &[AuditRecord]) -> Option<String> {
     if events.len() < PAGE_SIZE as usize {
         return None;
     }
@@ -166,7 +166,7 @@ pub fn older_link(action: &str, q: &AuditQuery, events: &[AuditRecord]) -> Optio
         .map(|qs| format!("{action}?{qs}"))
 }
 
-pub fn user_options(users: Vec<(UserId, String)>, selected: &str) -> Vec<SelectOption> {
+fn user_options(users: Vec<(UserId, String)>, selected: &str) -> Vec<SelectOption> {
     let mut opts = vec![SelectOption {
         value: String::new(),
         label: "Anyone".into(),
@@ -183,30 +183,81 @@ pub fn user_options(users: Vec<(UserId, String)>, selected: &str) -> Vec<SelectO
     opts
 }
 
+/// Which audit trail a page shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trail {
+    /// A site manager's sites: every read and change of their records.
+    Site,
+    /// An administrator's view: sign-ins and account and site changes.
+    Accounts,
+}
+
+impl Trail {
+    fn heading(self) -> &'static str {
+        match self {
+            Trail::Site => "Audit trail",
+            Trail::Accounts => "Account audit",
+        }
+    }
+
+    fn intro(self) -> &'static str {
+        match self {
+            Trail::Site => "Every time someone at your sites opened or changed a record. This list cannot be edited.",
+            Trail::Accounts => "Sign-ins, and changes to staff accounts, sites and API tokens. Case records are not shown here.",
+        }
+    }
+
+    fn action(self) -> &'static str {
+        match self {
+            Trail::Site => "/audit",
+            Trail::Accounts => "/admin/audit",
+        }
+    }
+}
+
+/// Renders one audit trail, filtered by the query.
+pub async fn trail_page(
+    state: &AppState,
+    p: &Page,
+    q: AuditQuery,
+    trail: Trail,
+) -> Result<Response, PageError> {
+    let id = p.identity()?;
+    let store = state.store();
+    let (filter, errors) = to_filter(&q);
+    let events = match (errors.is_empty(), trail) {
+        (false, _) => Vec::new(),
+        (true, Trail::Site) => store.site_audit(&id.caller, &filter).await?,
+        (true, Trail::Accounts) => store.admin_audit(&id.caller, &filter).await?,
+    };
+    let staff = match trail {
+        Trail::Site => store.staff_of_sites(&id.caller).await?,
+        Trail::Accounts => store
+            .list_users(&id.caller)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.display_name))
+            .collect(),
+    };
+    render(&AuditPage {
+        layout: p.layout_with_errors(trail.heading(), &errors),
+        heading: trail.heading(),
+        intro: trail.intro(),
+        action: trail.action(),
+        show_person_filter: trail == Trail::Site,
+        errors,
+        older: older_link(trail.action(), &q, &events),
+        events: rows(&events),
+        users: user_options(staff, &q.user),
+        filter: q,
+    })
+}
+
 /// `GET /audit`
 pub async fn site_audit(
     State(state): State<AppState>,
     p: Page,
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, PageError> {
-    let id = p.identity()?;
-    let (filter, errors) = to_filter(&q);
-    let events = if errors.is_empty() {
-        state.store().site_audit(&id.caller, &filter).await?
-    } else {
-        Vec::new()
-    };
-    let users = user_options(state.store().staff_of_sites(&id.caller).await?, &q.user);
-    render(&AuditPage {
-        layout: p.layout_with_errors("Audit trail", &errors),
-        heading: "Audit trail",
-        intro: "Every time someone at your sites opened or changed a record. This list cannot be edited.",
-        action: "/audit",
-        show_person_filter: true,
-        errors,
-        older: older_link("/audit", &q, &events),
-        events: rows(&events),
-        filter: q,
-        users,
-    })
+    trail_page(&state, &p, q, Trail::Site).await
 }

@@ -214,7 +214,7 @@ struct ShowPage {
     name: String,
     site: String,
     rows: Vec<(&'static str, String)>,
-    created: bool,
+    notice: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -269,9 +269,12 @@ pub async fn show(
     ];
     render(&ShowPage {
         layout: p.layout(name.clone()),
+        notice: q
+            .created
+            .is_some()
+            .then(|| format!("{name} has been added.")),
         name,
         site: person.site_name,
         rows,
-        created: q.created.is_some(),
     })
 }
