@@ -5,16 +5,20 @@
 //! Nothing here performs I/O; the store and web crates build on these types.
 
 pub mod clock;
+pub mod consent;
 pub mod email;
+pub mod episode;
 pub mod id;
 pub mod nhs_number;
 pub mod password;
 pub mod person;
+pub mod person_details;
 pub mod prison_number;
 pub mod region;
 pub mod role;
 pub mod scope;
 pub mod validation;
+pub mod window;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use email::EmailAddress;
