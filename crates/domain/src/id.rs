@@ -74,6 +74,10 @@ typed_id!(
     /// A personal access token for the API.
     TokenId
 );
+typed_id!(
+    /// One period of support for a person (they may have several over the years).
+    EpisodeId
+);
 
 #[cfg(test)]
 mod tests {

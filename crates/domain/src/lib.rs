@@ -14,6 +14,7 @@ pub mod password;
 pub mod person;
 pub mod person_details;
 pub mod prison_number;
+pub mod referral_source;
 pub mod region;
 pub mod role;
 pub mod scope;
@@ -22,7 +23,7 @@ pub mod window;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use email::EmailAddress;
-pub use id::{PersonId, PrisonId, SiteId, TokenId, UserId};
+pub use id::{EpisodeId, PersonId, PrisonId, SiteId, TokenId, UserId};
 pub use nhs_number::NhsNumber;
 pub use prison_number::PrisonNumber;
 pub use region::Region;

@@ -14,6 +14,12 @@ pub enum StoreError {
     /// The change clashes with existing data (the message is for people).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The journey's rules refuse this action; the message says why.
+    #[error("refused: {0}")]
+    Refused(String),
+    /// Someone else changed the record since it was read.
+    #[error("stale: the record was changed by someone else")]
+    Stale,
     /// The input broke a rule only the store can check (e.g. a prison outside your sites).
     #[error("invalid input")]
     Invalid(Vec<FieldError>),

@@ -16,6 +16,7 @@
 
 pub mod audit;
 pub mod engine;
+pub mod episodes;
 mod error;
 pub mod people;
 pub mod sessions;

@@ -26,6 +26,9 @@ pub enum PageError {
     Forbidden,
     BadRequest,
     PayloadTooLarge,
+    /// The change clashes with the record's state (handlers that can explain
+    /// why show the reason on their own page instead).
+    Conflict,
     /// A form arrived without the right CSRF token.
     CsrfFailed,
     /// A form arrived after the session had ended.
@@ -44,6 +47,7 @@ impl PageError {
             PageError::Forbidden => StatusCode::FORBIDDEN,
             PageError::BadRequest => StatusCode::BAD_REQUEST,
             PageError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            PageError::Conflict => StatusCode::CONFLICT,
             PageError::CsrfFailed | PageError::SessionEnded => StatusCode::FORBIDDEN,
             PageError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -55,7 +59,10 @@ impl From<StoreError> for PageError {
         match e {
             StoreError::NotFound => PageError::NotFound,
             StoreError::Forbidden => PageError::Forbidden,
-            StoreError::Invalid(_) | StoreError::Conflict(_) => PageError::BadRequest,
+            StoreError::Invalid(_) => PageError::BadRequest,
+            StoreError::Conflict(_) | StoreError::Refused(_) | StoreError::Stale => {
+                PageError::Conflict
+            }
             other => PageError::Internal(other.to_string()),
         }
     }
@@ -212,7 +219,10 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => ApiError::not_found(),
             StoreError::Forbidden => ApiError::forbidden(),
             StoreError::Invalid(errors) => ApiError::invalid(errors),
-            StoreError::Conflict(m) => ApiError::conflict(m),
+            StoreError::Conflict(m) | StoreError::Refused(m) => ApiError::conflict(m),
+            StoreError::Stale => ApiError::conflict(
+                "Someone else changed this record since you read it. Read it again and repeat your change if it is still needed",
+            ),
             other => {
                 tracing::error!(error = %other, "API request failed");
                 ApiError::internal()

@@ -53,6 +53,11 @@ fn words(page: ErrorPage) -> (StatusCode, &'static str, &'static str) {
                 "Page not found",
                 "This address cannot be used in that way. Go back and try again.",
             ),
+            StatusCode::CONFLICT => (
+                s,
+                "This change could not be made",
+                "The record may have been changed by someone else, or the change does not fit where the record is now. Go back, reload the page and check before trying again.",
+            ),
             StatusCode::PAYLOAD_TOO_LARGE => (
                 s,
                 "What you sent was too large",
