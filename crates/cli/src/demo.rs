@@ -12,17 +12,32 @@
 //! Sites, prisons and staff are created as `system: demo`. People are added
 //! through the store exactly as a site's worker would add them, so each
 //! creation is scoped to that worker's site and audited in their name.
+//!
+//! Each person then has a journey ([`journeys`]): the site's worker refers
+//! them (starting an episode of support) and takes the episode along a path
+//! that fits their expected release date, through the store's journey
+//! actions, each scoped, versioned and audited like a worker's own. Every
+//! state of the journey appears at every site with at least 10 people:
+//! waiting at triage, accepted, declined, engaged before release, released,
+//! community support, stepping down, back in custody, closed and withdrawn;
+//! and from 14 people, re-referrals, recalls resumed in custody, extensions
+//! and changed or unknown release dates among them. Journeys are drawn from
+//! their own generator, seeded from the same seed, so they too are the same
+//! for the same seed and day (and the people are the same as without them).
 
+mod journeys;
 mod names;
 
 use anyhow::{anyhow, bail, Context};
+use journeys::{plan_journeys, Journey, Step};
 use names::{Given, NameGroup, GROUPS};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use reconnect_domain::episode::EpisodeState;
 use reconnect_domain::person::NewPerson;
 use reconnect_domain::{
-    Caller, EmailAddress, NhsNumber, PrisonId, PrisonNumber, Region, RequestMeta, Role, Scope,
-    SiteId,
+    Caller, EmailAddress, NhsNumber, PersonId, PrisonId, PrisonNumber, Region, RequestMeta, Role,
+    Scope, SiteId,
 };
 use reconnect_store::{Actor, Store, StoreError};
 use std::collections::HashSet;
@@ -57,6 +72,24 @@ pub struct DemoSummary {
     pub people: usize,
     /// Every staff account made, in the order made.
     pub logins: Vec<DemoLogin>,
+    /// Episodes of support started (a re-referred person has two).
+    pub episodes: usize,
+    /// How many episodes are in each state, for every state in the order of
+    /// [`EpisodeState::ALL`] (including those with none).
+    pub episodes_by_state: Vec<(EpisodeState, usize)>,
+}
+
+impl DemoSummary {
+    /// "3 referred, 2 accepted, …": the states with episodes, in the
+    /// journey's order.
+    pub fn episode_breakdown(&self) -> String {
+        self.episodes_by_state
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(state, n)| format!("{n} {}", state.label().to_lowercase()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -459,6 +492,52 @@ fn store_error(e: StoreError, doing: &str) -> anyhow::Error {
     }
 }
 
+/// Refers `person` and takes each episode of `journey` along its steps, as
+/// `caller` (the worker at the person's site). Adds each episode's final
+/// state to `counts`.
+async fn carry_out(
+    store: &Store,
+    caller: &Caller,
+    person: PersonId,
+    journey: &Journey,
+    counts: &mut [(EpisodeState, usize)],
+) -> anyhow::Result<()> {
+    for plan in journey {
+        let id = store
+            .start_episode(caller, person, plan.source, &plan.release)
+            .await
+            .map_err(|e| store_error(e, "referring a demo person"))?;
+        let mut state = EpisodeState::Referred;
+        // A new episode is at version 1, and every step moves it on by one.
+        for (version, step) in (1..).zip(&plan.steps) {
+            match step {
+                Step::Act(action) => {
+                    state = store
+                        .act_on_episode(caller, id, version, action)
+                        .await
+                        .map_err(|e| {
+                            store_error(
+                                e,
+                                &format!("demo episode: {} while {state}", action.kind()),
+                            )
+                        })?
+                        .to;
+                }
+                Step::ChangeRelease { to, why } => store
+                    .change_expected_release(caller, id, version, to, why)
+                    .await
+                    .map_err(|e| store_error(e, "changing a demo release date"))?,
+            }
+        }
+        let slot = counts
+            .iter_mut()
+            .find(|(s, _)| *s == state)
+            .ok_or_else(|| anyhow!("demo data: no count for {state}"))?;
+        slot.1 += 1;
+    }
+    Ok(())
+}
+
 /// Seeds demo data into an EMPTY store (returns an error if store.is_empty() is false).
 /// `hash_password` turns a plain password into a stored hash (argon2id; provided by the caller).
 ///
@@ -479,6 +558,10 @@ pub async fn seed(
     }
     let today = store.now().date();
     let people = plan_people(opts.seed, opts.people_per_site, today)?;
+    let journeys = plan_journeys(opts.seed, SITES.len(), opts.people_per_site, today)?;
+    if journeys.len() != people.len() {
+        bail!("demo data: a journey for every person");
+    }
     let hashes = STAFF
         .iter()
         .map(|s| {
@@ -555,7 +638,9 @@ pub async fn seed(
     let total = people.len();
     let mut created = 0usize;
     let mut next_report = PROGRESS_EVERY;
-    for p in people {
+    let mut episodes_by_state: Vec<(EpisodeState, usize)> =
+        EpisodeState::ALL.iter().map(|s| (*s, 0)).collect();
+    for (p, journey) in people.into_iter().zip(&journeys) {
         let caller = workers
             .get(p.site)
             .and_then(Option::as_ref)
@@ -573,21 +658,24 @@ pub async fn seed(
             prison_number: p.prison_number,
             prison_id,
         };
-        store
+        let person = store
             .create_person(caller, &new)
             .await
             .map_err(|e| store_error(e, "adding a demo person"))?;
+        carry_out(store, caller, person, journey, &mut episodes_by_state).await?;
         created += 1;
         if created == next_report && created < total {
             tracing::info!(created, total, "adding demo people");
             next_report += PROGRESS_EVERY;
         }
     }
+    let episodes = episodes_by_state.iter().map(|(_, n)| n).sum();
     tracing::info!(
         sites = site_ids.len(),
         prisons,
         staff = logins.len(),
         people = created,
+        episodes,
         "demo data added"
     );
 
@@ -597,6 +685,8 @@ pub async fn seed(
         staff: logins.len(),
         people: created,
         logins,
+        episodes,
+        episodes_by_state,
     })
 }
 
@@ -888,6 +978,7 @@ mod tests {
         assert_eq!(summary.staff, 13);
         assert_eq!(summary.people, 120);
         assert_eq!(summary.logins.len(), 13);
+        assert!(summary.episodes >= 120, "everyone was referred");
         assert_eq!(store.count_people().await.unwrap(), 120);
 
         let sites = store.list_sites().await.unwrap();
@@ -995,6 +1086,253 @@ mod tests {
         assert!(seed(&store, &opts, &refuse).await.is_err());
         assert!(store.is_empty().await.unwrap());
         store.close().await;
+    }
+
+    const WORKERS: [&str; 3] = [
+        "worker.surrey@demo.reconnect.test",
+        "worker.manchester@demo.reconnect.test",
+        "worker.westmidlands@demo.reconnect.test",
+    ];
+
+    /// One line of an episode's history, without its time.
+    type Line = (
+        String,
+        Option<EpisodeState>,
+        Option<EpisodeState>,
+        String,
+        Option<String>,
+    );
+
+    /// An episode as stored, without its ids and times.
+    #[derive(Debug, PartialEq, Eq)]
+    struct Seen {
+        state: EpisodeState,
+        source: reconnect_domain::referral_source::ReferralSource,
+        expected_release: reconnect_domain::window::ReleaseDate,
+        released_on: Option<Date>,
+        returned_to_custody_on: Option<Date>,
+        extended_until: Option<Date>,
+        linked: bool,
+        version: i64,
+        history: Vec<Line>,
+    }
+
+    /// Everything seeded, by site and prison number: each person's name and
+    /// episodes, oldest first.
+    async fn snapshot(
+        store: &Store,
+    ) -> Vec<std::collections::BTreeMap<String, (String, Vec<Seen>)>> {
+        let filter = PeopleFilter {
+            limit: 1_000,
+            ..PeopleFilter::default()
+        };
+        let mut sites = Vec::new();
+        for email in WORKERS {
+            let worker = caller_for(store, email).await;
+            let mut people = std::collections::BTreeMap::new();
+            for p in store.list_people(&worker, &filter).await.unwrap() {
+                let mut seen = Vec::new();
+                for e in store
+                    .episodes_of(&worker, p.id)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .rev()
+                {
+                    let history = store
+                        .episode_history(&worker, e.id)
+                        .await
+                        .unwrap()
+                        .into_iter()
+                        .map(|ev| (ev.kind, ev.from_state, ev.to_state, ev.summary, ev.reason))
+                        .collect();
+                    seen.push(Seen {
+                        state: e.state,
+                        source: e.source,
+                        expected_release: e.expected_release,
+                        released_on: e.released_on,
+                        returned_to_custody_on: e.returned_to_custody_on,
+                        extended_until: e.extended_until,
+                        linked: e.linked_from.is_some(),
+                        version: e.version,
+                        history,
+                    });
+                }
+                let name = format!("{} {}", p.given_name, p.family_name);
+                people.insert(p.prison_number.as_str().to_string(), (name, seen));
+            }
+            sites.push(people);
+        }
+        sites
+    }
+
+    #[tokio::test]
+    async fn every_state_of_the_journey_at_every_site() {
+        let db = TempDb::new();
+        let store = empty_store(&db).await;
+        let opts = DemoOptions {
+            seed: 23,
+            people_per_site: 30,
+        };
+        let summary = seed(&store, &opts, &fake_hash).await.unwrap();
+        let today = store.now().date();
+        assert_eq!(summary.people, 90);
+        assert!(summary.episodes > 90, "some people were referred twice");
+        assert_eq!(
+            summary
+                .episodes_by_state
+                .iter()
+                .map(|s| s.0)
+                .collect::<Vec<_>>(),
+            EpisodeState::ALL
+        );
+        assert_eq!(
+            summary.episodes_by_state.iter().map(|s| s.1).sum::<usize>(),
+            summary.episodes
+        );
+        assert!(summary.episodes_by_state.iter().all(|s| s.1 > 0));
+        assert!(summary.episode_breakdown().contains("community support"));
+
+        // The plan the seed followed, by prison number.
+        let people = plan_people(opts.seed, opts.people_per_site, today).unwrap();
+        let journeys = plan_journeys(opts.seed, SITES.len(), opts.people_per_site, today).unwrap();
+        let planned: HashMap<String, &Journey> = people
+            .iter()
+            .map(|p| p.prison_number.as_str().to_string())
+            .zip(&journeys)
+            .collect();
+
+        let filter = PeopleFilter {
+            limit: 500,
+            ..PeopleFilter::default()
+        };
+        let mut counted: HashMap<EpisodeState, usize> = HashMap::new();
+        let mut total = 0;
+        for (site_index, email) in WORKERS.iter().enumerate() {
+            let worker = caller_for(&store, email).await;
+            let manager = caller_for(&store, &email.replace("worker.", "manager.")).await;
+            let site = store
+                .find_site_by_name(SITES[site_index].name)
+                .await
+                .unwrap()
+                .unwrap();
+            let seen = store.list_people(&worker, &filter).await.unwrap();
+            assert_eq!(seen.len(), 30);
+            let mut states = HashSet::new();
+            for p in &seen {
+                let journey = planned[p.prison_number.as_str()];
+                let mut episodes = store.episodes_of(&worker, p.id).await.unwrap();
+                episodes.reverse();
+                assert_eq!(episodes.len(), journey.len());
+                let mut events_of_person = 0;
+                for (i, (e, plan)) in episodes.iter().zip(journey.iter()).enumerate() {
+                    total += 1;
+                    *counted.entry(e.state).or_default() += 1;
+                    states.insert(e.state);
+                    assert_eq!(e.site_id, site.id);
+                    assert_eq!(e.source, plan.source);
+                    assert_eq!(&e.expected_release, plan.final_release());
+                    // The stored episode is where the journey's rules take the plan.
+                    assert_eq!(e.progress(), plan.replay(site.id, today).unwrap());
+                    if let Some(on) = e.released_on {
+                        assert!(on <= today, "released on {on}, after today");
+                    }
+                    if let Some(on) = e.returned_to_custody_on {
+                        assert!(on <= today && e.released_on.is_some_and(|r| r <= on));
+                    }
+                    // Re-referrals link to the episode before.
+                    match i {
+                        0 => assert_eq!(e.linked_from, None),
+                        _ => {
+                            assert_eq!(e.linked_from, Some(episodes[i - 1].id));
+                            assert!(episodes[i - 1].state.is_terminal());
+                        }
+                    }
+
+                    // The history: one line per change, each transition from
+                    // where the last one left off, ending where the episode is.
+                    let history = store.episode_history(&worker, e.id).await.unwrap();
+                    assert_eq!(history.len() as i64, e.version);
+                    assert_eq!(history.len(), 1 + plan.steps.len());
+                    events_of_person += history.len();
+                    assert_eq!(history[0].from_state, None);
+                    assert_eq!(history[0].to_state, Some(EpisodeState::Referred));
+                    let mut at = EpisodeState::Referred;
+                    for (ev, step) in history[1..].iter().zip(&plan.steps) {
+                        assert_eq!(ev.by_name, history[0].by_name);
+                        match step {
+                            Step::Act(action) => {
+                                assert_eq!(ev.kind, "transition");
+                                assert_eq!(ev.from_state, Some(at));
+                                at = ev.to_state.unwrap();
+                                if let reconnect_domain::episode::Action::Withdraw { reason } =
+                                    action
+                                {
+                                    assert_eq!(
+                                        ev.reason.as_deref(),
+                                        reason.as_ref().map(|r| r.as_str())
+                                    );
+                                }
+                            }
+                            Step::ChangeRelease { why, .. } => {
+                                assert_eq!(ev.kind, "release_date");
+                                assert_eq!(ev.reason.as_deref(), Some(why.as_str()));
+                            }
+                        }
+                    }
+                    assert_eq!(at, e.state);
+                }
+
+                // Every change was audited in the worker's name, with the person.
+                let audit = store
+                    .site_audit(
+                        &manager,
+                        &reconnect_store::AuditFilter {
+                            person_id: Some(p.id),
+                            limit: 500,
+                            ..Default::default()
+                        },
+                    )
+                    .await
+                    .unwrap();
+                let episode_rows: Vec<_> = audit
+                    .iter()
+                    .filter(|a| a.action.starts_with("episode."))
+                    .collect();
+                assert_eq!(episode_rows.len(), events_of_person);
+                assert!(episode_rows
+                    .iter()
+                    .all(|a| a.actor_user_id == Some(worker.user_id())));
+            }
+            for s in EpisodeState::ALL {
+                assert!(states.contains(&s), "no {s} at {}", site.name);
+            }
+        }
+        assert_eq!(total, summary.episodes);
+        for (state, n) in &summary.episodes_by_state {
+            assert_eq!(counted.get(state).copied().unwrap_or(0), *n, "{state}");
+        }
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn the_same_seed_gives_the_same_service() {
+        let opts = DemoOptions {
+            seed: 4,
+            people_per_site: 16,
+        };
+        let mut seen = Vec::new();
+        for _ in 0..2 {
+            let db = TempDb::new();
+            let store = empty_store(&db).await;
+            let summary = seed(&store, &opts, &fake_hash).await.unwrap();
+            seen.push((summary, snapshot(&store).await));
+            store.close().await;
+        }
+        let (a, b) = (&seen[0], &seen[1]);
+        assert_eq!(a.0, b.0);
+        assert_eq!(a.1, b.1);
+        assert!(a.1.iter().all(|site| site.len() == 16));
     }
 
     /// The size `serve --demo` may ask for; run with `--ignored` to time it.

@@ -33,6 +33,13 @@ pub async fn run(config: &Config, args: &DemoArgs) -> anyhow::Result<()> {
         "  {} sites, {} prisons, {} staff, {} people",
         summary.sites, summary.prisons, summary.staff, summary.people
     );
+    if summary.episodes > 0 {
+        println!(
+            "  {} episodes of support: {}",
+            summary.episodes,
+            summary.episode_breakdown()
+        );
+    }
     println!();
     println!("Demo sign-ins:");
     print_logins(&summary.logins);
@@ -52,6 +59,7 @@ pub async fn seed(store: &Store, options: &DemoOptions) -> anyhow::Result<DemoSu
         prisons = summary.prisons,
         staff = summary.staff,
         people = summary.people,
+        episodes = summary.episodes,
         "demo data seeded"
     );
     Ok(summary)
