@@ -9,7 +9,7 @@
 
 use crate::audit::{append, Actor, AuditEntry};
 use crate::sql::{parse, placeholders};
-use crate::{Result, Store, StoreError};
+use crate::{Engine, Result, Store, StoreError};
 use reconnect_domain::clock::from_millis;
 use reconnect_domain::episode::{Action, EpisodeProgress, EpisodeState, Outcome, Reason};
 use reconnect_domain::referral_source::ReferralSource;
@@ -62,6 +62,18 @@ pub struct EpisodeEvent {
     pub summary: String,
     pub reason: Option<String>,
 }
+
+/// seq, at, by_name, kind, from_state, to_state, summary, reason.
+type EventRow = (
+    i64,
+    i64,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+);
 
 #[derive(sqlx::FromRow)]
 struct EpisodeRow {
@@ -189,26 +201,32 @@ async fn append_event(
     Ok(())
 }
 
+/// A site's time windows, read on `conn` (inside the caller's transaction, so
+/// a write never needs a second connection from the pool while it holds one).
+async fn load_windows(conn: &mut AnyConnection, site: SiteId) -> Result<SiteWindows> {
+    let row: Option<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT pre_release_weeks, community_support_months, referral_after_release_days \
+         FROM site_settings WHERE site_id = $1",
+    )
+    .bind(site.to_string())
+    .fetch_optional(conn)
+    .await?;
+    match row {
+        None => Ok(SiteWindows::default()),
+        Some((w, m, d)) => {
+            let n =
+                |v: i64| u16::try_from(v).map_err(|_| StoreError::Corrupt("site window".into()));
+            SiteWindows::new(n(w)?, n(m)?, n(d)?)
+                .map_err(|e| StoreError::Corrupt(format!("site windows: {e}")))
+        }
+    }
+}
+
 impl Store {
     /// A site's time windows (the defaults until a site manager changes them).
     pub async fn site_windows(&self, site: SiteId) -> Result<SiteWindows> {
-        let row: Option<(i64, i64, i64)> = sqlx::query_as(
-            "SELECT pre_release_weeks, community_support_months, referral_after_release_days \
-             FROM site_settings WHERE site_id = $1",
-        )
-        .bind(site.to_string())
-        .fetch_optional(&self.pool)
-        .await?;
-        match row {
-            None => Ok(SiteWindows::default()),
-            Some((w, m, d)) => {
-                let n = |v: i64| {
-                    u16::try_from(v).map_err(|_| StoreError::Corrupt("site window".into()))
-                };
-                SiteWindows::new(n(w)?, n(m)?, n(d)?)
-                    .map_err(|e| StoreError::Corrupt(format!("site windows: {e}")))
-            }
-        }
+        let mut conn = self.pool.acquire().await?;
+        load_windows(&mut conn, site).await
     }
 
     /// Changes a site's time windows: its own site managers only; audited
@@ -225,9 +243,9 @@ impl Store {
         if !caller.scope.sites.contains(&site) {
             return Err(StoreError::NotFound);
         }
-        let before = self.site_windows(site).await?;
         let now = self.now_ms();
         let mut tx = self.begin_read_write().await?;
+        let before = load_windows(&mut tx, site).await?;
         sqlx::query(
             "INSERT INTO site_settings (site_id, pre_release_weeks, community_support_months, \
              referral_after_release_days, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6) \
@@ -287,8 +305,15 @@ impl Store {
         }
         let now = self.now_ms();
         let mut tx = self.begin_read_write().await?;
+        // Two referrals at once must not both find no open episode: on
+        // PostgreSQL the person's row is locked until this one commits (SQLite's
+        // BEGIN IMMEDIATE already lets one writer in at a time).
+        let lock = match self.engine {
+            Engine::Postgres => " FOR UPDATE",
+            Engine::Sqlite => "",
+        };
         let sql = format!(
-            "SELECT site_id FROM person WHERE id = $1 AND site_id IN ({})",
+            "SELECT site_id FROM person WHERE id = $1 AND site_id IN ({}){lock}",
             placeholders(2, sites.len())
         );
         let mut q = sqlx::query_scalar::<_, String>(&sql).bind(person.to_string());
@@ -365,6 +390,31 @@ impl Store {
         Ok(id)
     }
 
+    /// The date of birth of a person at one of the caller's case sites, else
+    /// [`StoreError::NotFound`]. Lets a handler answer "not found" before it
+    /// reads a request's body, and check dates about the person (a release
+    /// before their birth) before acting. Nothing of the record is shown, so
+    /// this is not audited; the action that follows is.
+    pub async fn person_date_of_birth(&self, caller: &Caller, person: PersonId) -> Result<Date> {
+        let sites = caller.scope.case_sites();
+        if sites.is_empty() {
+            return Err(StoreError::NotFound);
+        }
+        let sql = format!(
+            "SELECT date_of_birth FROM person WHERE id = $1 AND site_id IN ({})",
+            placeholders(2, sites.len())
+        );
+        let mut q = sqlx::query_scalar::<_, String>(&sql).bind(person.to_string());
+        for s in sites {
+            q = q.bind(s.to_string());
+        }
+        date(
+            &q.fetch_optional(&self.pool)
+                .await?
+                .ok_or(StoreError::NotFound)?,
+        )
+    }
+
     /// A person's episodes, newest first (scoped like the person).
     pub async fn episodes_of(&self, caller: &Caller, person: PersonId) -> Result<Vec<Episode>> {
         let sites = caller.scope.case_sites();
@@ -401,7 +451,7 @@ impl Store {
     ) -> Result<Vec<EpisodeEvent>> {
         let mut conn = self.pool.acquire().await?;
         load_scoped(&mut conn, id, caller.scope.case_sites()).await?;
-        let rows: Vec<(i64, i64, String, String, Option<String>, Option<String>, String, Option<String>)> =
+        let rows: Vec<EventRow> =
             sqlx::query_as(
                 "SELECT ev.seq, ev.at, u.display_name, ev.kind, ev.from_state, ev.to_state, ev.summary, ev.reason \
                  FROM episode_event ev JOIN app_user u ON u.id = ev.by_user \
@@ -447,7 +497,7 @@ impl Store {
         if episode.version != version {
             return Err(StoreError::Stale);
         }
-        let windows = self.site_windows(episode.site_id).await?;
+        let windows = load_windows(&mut tx, episode.site_id).await?;
         let mut progress = episode.progress();
         let outcome = progress
             .apply(action, today, &windows)

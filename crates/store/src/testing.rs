@@ -481,3 +481,41 @@ pub fn nhs_number(n: u32) -> NhsNumber {
     }
     panic!("no NHS number {n} in the test range")
 }
+
+/// Episodes of support, for tests of the journey.
+impl TestDb {
+    /// Starts an episode for `person` as `caller`: referred by probation,
+    /// release expected four weeks from the clock's today.
+    pub async fn episode(&self, caller: &Caller, person: PersonId) -> reconnect_domain::EpisodeId {
+        let release =
+            reconnect_domain::window::ReleaseDate::Known(self.now().date() + Duration::weeks(4));
+        self.store
+            .start_episode(
+                caller,
+                person,
+                reconnect_domain::referral_source::ReferralSource::Probation,
+                &release,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("start episode for {person}: {e}"))
+    }
+
+    /// Applies `action` to an episode as `caller`, at the version it has now.
+    pub async fn act(
+        &self,
+        caller: &Caller,
+        id: reconnect_domain::EpisodeId,
+        action: &reconnect_domain::episode::Action,
+    ) -> reconnect_domain::episode::Outcome {
+        let version = self
+            .store
+            .episode(caller, id)
+            .await
+            .unwrap_or_else(|e| panic!("load episode {id}: {e}"))
+            .version;
+        self.store
+            .act_on_episode(caller, id, version, action)
+            .await
+            .unwrap_or_else(|e| panic!("{} on episode {id}: {e}", action.kind()))
+    }
+}

@@ -73,6 +73,8 @@ macro_rules! on_postgres {
 
 #[path = "conformance/audit.rs"]
 mod audit;
+#[path = "conformance/episodes.rs"]
+mod episodes;
 #[path = "conformance/people.rs"]
 mod people;
 #[path = "conformance/schema.rs"]

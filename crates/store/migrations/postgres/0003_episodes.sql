@@ -57,3 +57,5 @@ $$ LANGUAGE plpgsql;
 
 CREATE TRIGGER episode_event_no_change BEFORE UPDATE OR DELETE ON episode_event
     FOR EACH ROW EXECUTE FUNCTION episode_event_append_only();
+CREATE TRIGGER episode_event_no_truncate BEFORE TRUNCATE ON episode_event
+    FOR EACH STATEMENT EXECUTE FUNCTION episode_event_append_only();
