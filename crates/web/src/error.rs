@@ -184,6 +184,18 @@ impl ApiError {
         Self::new(StatusCode::CONFLICT, "conflict", "Conflict").detail(detail)
     }
 
+    /// The journey's rules refuse the action; `reason` says why.
+    pub fn refused(reason: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "refused", "Not allowed").detail(reason)
+    }
+
+    /// Someone else changed the record since the caller read it.
+    pub fn stale() -> Self {
+        Self::new(StatusCode::CONFLICT, "stale", "Changed by someone else").detail(
+            "Someone else changed this record since you read it. Read it again and repeat your change if it is still needed",
+        )
+    }
+
     pub fn invalid(errors: Vec<FieldError>) -> Self {
         let mut e = Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -219,10 +231,9 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => ApiError::not_found(),
             StoreError::Forbidden => ApiError::forbidden(),
             StoreError::Invalid(errors) => ApiError::invalid(errors),
-            StoreError::Conflict(m) | StoreError::Refused(m) => ApiError::conflict(m),
-            StoreError::Stale => ApiError::conflict(
-                "Someone else changed this record since you read it. Read it again and repeat your change if it is still needed",
-            ),
+            StoreError::Conflict(m) => ApiError::conflict(m),
+            StoreError::Refused(m) => ApiError::refused(m),
+            StoreError::Stale => ApiError::stale(),
             other => {
                 tracing::error!(error = %other, "API request failed");
                 ApiError::internal()

@@ -14,6 +14,7 @@
 pub mod api;
 pub mod assets;
 mod error;
+mod journey;
 pub mod middleware;
 pub mod pages;
 pub mod password;

@@ -9,7 +9,7 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::Method;
 use axum::middleware::{from_fn, from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post, MethodRouter};
+use axum::routing::{delete, get, post, put, MethodRouter};
 use axum::Router;
 use reconnect_domain::Role;
 use std::time::Duration;
@@ -39,7 +39,7 @@ impl Access {
 
 /// Roles that work with case records at their own sites.
 pub const CASE_ROLES: &[Role] = &[Role::Worker, Role::PeerMentor, Role::SiteManager];
-/// Roles that may add people.
+/// Roles that may add and change case records (people, episodes).
 pub const CASE_WRITERS: &[Role] = &[Role::Worker, Role::SiteManager];
 pub const SITE_MANAGERS: &[Role] = &[Role::SiteManager];
 pub const ADMINS: &[Role] = &[Role::Admin];
@@ -112,6 +112,42 @@ pub fn table() -> Vec<Route> {
             "/people/{person_id}",
             Roles(CASE_ROLES),
             get(pages::people::show),
+        ),
+        r(
+            M::POST,
+            "/people/{person_id}/episodes",
+            Roles(CASE_WRITERS),
+            post(pages::episodes::start),
+        ),
+        r(
+            M::GET,
+            "/people/{person_id}/episodes/{episode_id}",
+            Roles(CASE_ROLES),
+            get(pages::episodes::show),
+        ),
+        r(
+            M::GET,
+            "/people/{person_id}/episodes/{episode_id}/actions/{action}",
+            Roles(CASE_WRITERS),
+            get(pages::episodes::action_form),
+        ),
+        r(
+            M::POST,
+            "/people/{person_id}/episodes/{episode_id}/actions/{action}",
+            Roles(CASE_WRITERS),
+            post(pages::episodes::action_submit),
+        ),
+        r(
+            M::GET,
+            "/people/{person_id}/episodes/{episode_id}/release-date",
+            Roles(CASE_WRITERS),
+            get(pages::episodes::release_form),
+        ),
+        r(
+            M::POST,
+            "/people/{person_id}/episodes/{episode_id}/release-date",
+            Roles(CASE_WRITERS),
+            post(pages::episodes::release_submit),
         ),
         r(
             M::GET,
@@ -237,6 +273,36 @@ pub fn table() -> Vec<Route> {
             "/api/v1/people/{person_id}",
             Roles(CASE_ROLES),
             get(api::people::show),
+        ),
+        r(
+            M::GET,
+            "/api/v1/people/{person_id}/episodes",
+            Roles(CASE_ROLES),
+            get(api::episodes::list),
+        ),
+        r(
+            M::POST,
+            "/api/v1/people/{person_id}/episodes",
+            Roles(CASE_WRITERS),
+            post(api::episodes::start),
+        ),
+        r(
+            M::GET,
+            "/api/v1/episodes/{episode_id}",
+            Roles(CASE_ROLES),
+            get(api::episodes::show),
+        ),
+        r(
+            M::POST,
+            "/api/v1/episodes/{episode_id}/actions",
+            Roles(CASE_WRITERS),
+            post(api::episodes::act),
+        ),
+        r(
+            M::PUT,
+            "/api/v1/episodes/{episode_id}/release-date",
+            Roles(CASE_WRITERS),
+            put(api::episodes::change_release_date),
         ),
         r(
             M::GET,

@@ -9,8 +9,11 @@ mod common;
 
 use axum::http::{Method, StatusCode};
 use common::{Browser, TestApp};
+use reconnect_domain::episode::Action;
 use reconnect_domain::person::NewPerson;
-use reconnect_domain::{NhsNumber, PersonId, PrisonNumber, Role, TokenId, UserId};
+use reconnect_domain::referral_source::ReferralSource;
+use reconnect_domain::window::ReleaseDate;
+use reconnect_domain::{EpisodeId, NhsNumber, PersonId, PrisonNumber, Role, TokenId, UserId};
 use reconnect_web::{table, Access};
 
 /// What the victim record at the other site looks like: none of these
@@ -22,6 +25,7 @@ const VICTIM_PRISON_NO: &str = "Z9876YX";
 struct World {
     app: TestApp,
     victim: PersonId,
+    victim_episode: EpisodeId,
     own: PersonId,
     other_user: UserId,
     other_token: TokenId,
@@ -55,6 +59,23 @@ async fn world() -> World {
                 prison_id: b.prisons[0],
             },
         )
+        .await
+        .unwrap();
+    // The victim has an episode of support, accepted (so it has a history).
+    let victim_episode = app
+        .db
+        .store
+        .start_episode(
+            &b_caller,
+            victim,
+            ReferralSource::Probation,
+            &ReleaseDate::Known(time::macros::date!(2026 - 05 - 01)),
+        )
+        .await
+        .unwrap();
+    app.db
+        .store
+        .act_on_episode(&b_caller, victim_episode, 1, &Action::Accept)
         .await
         .unwrap();
     let (other_token, _) = app
@@ -101,6 +122,7 @@ async fn world() -> World {
     World {
         app,
         victim,
+        victim_episode,
         own,
         other_user: b_worker,
         other_token,
@@ -116,8 +138,27 @@ fn email_of(role: Role) -> String {
     }
 }
 
-fn fill(path: &str, person: &str, user: &str, token: &str, site: &str) -> String {
+/// Ids to put in a route's path: person, episode, user, token, site.
+struct Ids<'a> {
+    person: &'a str,
+    episode: &'a str,
+    user: &'a str,
+    token: &'a str,
+    site: &'a str,
+}
+
+fn fill(path: &str, ids: &Ids<'_>) -> String {
+    let Ids {
+        person,
+        episode,
+        user,
+        token,
+        site,
+    } = ids;
     path.replace("{person_id}", person)
+        .replace("{episode_id}", episode)
+        // A real action, so only the ids decide the answer.
+        .replace("{action}", "mark-released")
         .replace("{user_id}", user)
         .replace("{token_id}", token)
         .replace("{site_id}", site)
@@ -139,17 +180,29 @@ async fn every_route_refuses_out_of_scope_callers_and_leaks_nothing() {
     let w = world().await;
     let app = &w.app;
     let guessed = uuid::Uuid::now_v7().to_string();
+    let victim_episode = w.victim_episode.to_string();
     let id_sets = [
         // Real ids that belong to someone else / another site.
         (
             "other site's ids",
             w.victim.to_string(),
+            victim_episode.clone(),
             w.other_user.to_string(),
             w.other_token.to_string(),
             w.other_site.to_string(),
         ),
+        // The victim's real episode under a person id the caller can see.
+        (
+            "own person with another site's episode",
+            w.own.to_string(),
+            victim_episode.clone(),
+            guessed.clone(),
+            guessed.clone(),
+            guessed.clone(),
+        ),
         (
             "guessed ids",
+            guessed.clone(),
             guessed.clone(),
             guessed.clone(),
             guessed.clone(),
@@ -158,6 +211,7 @@ async fn every_route_refuses_out_of_scope_callers_and_leaks_nothing() {
         (
             "malformed ids",
             "1 OR 1=1".into(),
+            "-1".into(),
             "..etc".into(),
             "%00".into(),
             "'".into(),
@@ -181,14 +235,28 @@ async fn every_route_refuses_out_of_scope_callers_and_leaks_nothing() {
         );
 
         for route in &routes {
-            for (ids_label, person, user, tok, site) in &id_sets {
+            for (ids_label, person, episode, user, tok, site) in &id_sets {
+                let (person, episode, user, tok, site) = (
+                    urlenc(person),
+                    urlenc(episode),
+                    urlenc(user),
+                    urlenc(tok),
+                    urlenc(site),
+                );
                 let path = fill(
                     route.path,
-                    &urlenc(person),
-                    &urlenc(user),
-                    &urlenc(tok),
-                    &urlenc(site),
+                    &Ids {
+                        person: &person,
+                        episode: &episode,
+                        user: &user,
+                        token: &tok,
+                        site: &site,
+                    },
                 );
+                // "own person" only matters for routes with both ids.
+                if ids_label.starts_with("own person") && !route.path.contains("{episode_id}") {
+                    continue;
+                }
                 let what = format!("{} {} as {label} with {ids_label}", route.method, path);
                 let api = path.starts_with("/api/");
                 let res = if api {
@@ -225,6 +293,7 @@ async fn every_route_refuses_out_of_scope_callers_and_leaks_nothing() {
                     }
                     (_, Some(_)) => {
                         let scoped = route.path.contains("{person_id}")
+                            || route.path.contains("{episode_id}")
                             || route.path.contains("{token_id}")
                             || (route.path.contains("{user_id}")
                                 && *ids_label != "other site's ids")
@@ -255,6 +324,18 @@ async fn every_route_refuses_out_of_scope_callers_and_leaks_nothing() {
         2,
         "a person was added by a refused request"
     );
+    // Nor was an episode started or changed by a refused request.
+    assert_eq!(app.db.count_rows("episode").await, 1);
+    assert_eq!(app.db.count_rows("episode_event").await, 2);
+    let b_caller = app.db.caller(w.other_user).await;
+    let episode = app
+        .db
+        .store
+        .episode(&b_caller, w.victim_episode)
+        .await
+        .unwrap();
+    assert_eq!(episode.version, 2);
+    assert_eq!(episode.person_id, w.victim);
     assert!(checked > 300, "only {checked} requests were checked");
 }
 
@@ -275,6 +356,26 @@ async fn the_matrix_is_not_vacuous_in_scope_reads_work() {
     assert_eq!(res.status, StatusCode::OK);
     assert!(res.body.contains(VICTIM_FAMILY));
     assert!(res.body.contains("999 000 0018"));
+    // ... and the victim's episode, through the same routes the matrix refused.
+    let res = app
+        .get(
+            &mut b2,
+            &format!("/people/{}/episodes/{}", w.victim, w.victim_episode),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.body.contains(VICTIM_FAMILY));
+    let res = app
+        .get(
+            &mut b2,
+            &format!(
+                "/people/{}/episodes/{}/actions/mark-released",
+                w.victim, w.victim_episode
+            ),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.body.contains(VICTIM_FAMILY));
 }
 
 #[tokio::test]

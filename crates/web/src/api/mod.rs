@@ -4,6 +4,7 @@
 //! from the handlers' annotations and served at `/api/openapi.json`.
 
 pub mod audit;
+pub mod episodes;
 pub mod me;
 pub mod people;
 pub mod sites;
@@ -36,6 +37,11 @@ use utoipa::{Modify, OpenApi};
         people::list,
         people::create,
         people::show,
+        episodes::list,
+        episodes::start,
+        episodes::show,
+        episodes::act,
+        episodes::change_release_date,
         users::list,
         users::create,
         audit::list,
@@ -48,6 +54,7 @@ use utoipa::{Modify, OpenApi};
     tags(
         (name = "account", description = "The caller's own account and tokens"),
         (name = "people", description = "People supported at the caller's sites"),
+        (name = "episodes", description = "Episodes of support: referral, the journey's actions, release dates and history"),
         (name = "admin", description = "Staff accounts (administrators)"),
         (name = "audit", description = "The audit trail (site managers)"),
         (name = "sites", description = "Sites and the prisons they serve"),

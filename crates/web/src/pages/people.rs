@@ -1,6 +1,7 @@
 //! The caseload and a person's record. All data comes from the store's scoped
 //! queries, which also write the audit trail.
 
+use super::episodes::{support_section, ReferralForm, Support};
 use super::Form;
 use crate::view::{date, render, when, Layout, Page, SelectOption};
 use crate::{AppState, PageError};
@@ -9,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use reconnect_domain::person::{age_on, NewPerson, NewPersonInput};
 use reconnect_domain::{FieldError, PersonId};
-use reconnect_store::people::PeopleFilter;
+use reconnect_store::people::{PeopleFilter, Person};
 use reconnect_store::StoreError;
 use serde::Deserialize;
 
@@ -32,12 +33,15 @@ struct ListPage {
     more: bool,
     no_site: bool,
     can_add: bool,
+    transferred: bool,
 }
 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
     #[serde(default)]
     q: String,
+    #[serde(default)]
+    transferred: Option<String>,
 }
 
 /// Name as people should be addressed: preferred name first when given.
@@ -87,6 +91,7 @@ pub async fn list(
         more,
         no_site: id.caller.scope.case_sites().is_empty(),
         can_add: id.user.role.writes_cases() && !id.user.sites.is_empty(),
+        transferred: q.transferred.is_some(),
     })
 }
 
@@ -211,16 +216,49 @@ pub async fn create(
 #[template(path = "pages/people/show.html")]
 struct ShowPage {
     layout: Layout,
+    errors: Vec<FieldError>,
     name: String,
     site: String,
     rows: Vec<(&'static str, String)>,
     notice: Option<String>,
+    done: Option<&'static str>,
+    support: Support,
+    referral_href: String,
 }
 
 #[derive(Deserialize, Default)]
 pub struct ShowQuery {
     #[serde(default)]
     created: Option<String>,
+    #[serde(default)]
+    done: Option<String>,
+}
+
+/// The name a person's pages use.
+pub fn person_name(person: &Person) -> String {
+    let s = &person.summary;
+    display_name(&s.given_name, &s.family_name, s.preferred_name.as_deref())
+}
+
+/// What a person's page shows besides the record: a confirmation, or the
+/// referral form sent back with its problems.
+#[derive(Default)]
+pub struct PersonPageExtra {
+    /// The person has just been added.
+    pub created: bool,
+    pub done: Option<&'static str>,
+    pub referral: Option<ReferralForm>,
+    pub errors: Vec<FieldError>,
+}
+
+impl PersonPageExtra {
+    pub fn referral(form: ReferralForm, errors: Vec<FieldError>) -> Self {
+        Self {
+            referral: Some(form),
+            errors,
+            ..Self::default()
+        }
+    }
 }
 
 /// `GET /people/{person_id}`: an unparseable id is simply not found.
@@ -230,11 +268,26 @@ pub async fn show(
     Path(person_id): Path<String>,
     Query(q): Query<ShowQuery>,
 ) -> Result<Response, PageError> {
-    let id = p.identity()?;
     let person_id: PersonId = person_id.parse().map_err(|_| PageError::NotFound)?;
+    let extra = PersonPageExtra {
+        created: q.created.is_some(),
+        done: q.done.as_deref().and_then(super::episodes::done_message),
+        ..PersonPageExtra::default()
+    };
+    person_page(&state, &p, person_id, extra).await
+}
+
+/// A person's page: the record (the read is audited) and their support.
+pub async fn person_page(
+    state: &AppState,
+    p: &Page,
+    person_id: PersonId,
+    extra: PersonPageExtra,
+) -> Result<Response, PageError> {
+    let id = p.identity()?;
     let person = state.store().get_person(&id.caller, person_id).await?;
     let s = &person.summary;
-    let name = display_name(&s.given_name, &s.family_name, s.preferred_name.as_deref());
+    let name = person_name(&person);
     let today = state.store().now().date();
     let rows = vec![
         ("First name", s.given_name.clone()),
@@ -267,14 +320,16 @@ pub async fn show(
             format!("{} by {}", when(person.created_at), person.created_by_name),
         ),
     ];
+    let support = support_section(state, p, &person, extra.referral).await?;
     render(&ShowPage {
-        layout: p.layout(name.clone()),
-        notice: q
-            .created
-            .is_some()
-            .then(|| format!("{name} has been added.")),
+        layout: p.layout_with_errors(name.clone(), &extra.errors),
+        errors: extra.errors,
+        notice: extra.created.then(|| format!("{name} has been added.")),
+        done: extra.done,
         name,
         site: person.site_name,
         rows,
+        support,
+        referral_href: format!("/people/{person_id}/episodes"),
     })
 }
