@@ -20,7 +20,7 @@ use crate::validation::{required_text, Validation};
 use crate::{FieldError, UserId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use time::{Date, Duration, Month};
+use time::{Date, Duration};
 
 /// How far back a consent date may be: older dates are almost always typing
 /// mistakes (a year of 1900, say), and no episode of support lasts that long.
@@ -35,37 +35,10 @@ fn parse_date_input(
     year: &str,
     subject: &str,
 ) -> Result<Option<Date>, String> {
-    let (d, m, y) = (day.trim(), month.trim(), year.trim());
-    if d.is_empty() && m.is_empty() && y.is_empty() {
+    if [day, month, year].iter().all(|v| v.trim().is_empty()) {
         return Ok(None);
     }
-    let missing: Vec<&str> = [("a day", d), ("a month", m), ("a year", y)]
-        .iter()
-        .filter(|(_, v)| v.is_empty())
-        .map(|(n, _)| *n)
-        .collect();
-    if !missing.is_empty() {
-        return Err(format!("{subject} must include {}", missing.join(" and ")));
-    }
-    let real = || format!("{subject} must be a real date");
-    if ![d, m, y]
-        .iter()
-        .all(|s| s.bytes().all(|b| b.is_ascii_digit()))
-    {
-        return Err(real());
-    }
-    if y.len() != 4 {
-        return Err(format!(
-            "{subject} must include a year with 4 numbers, like 2026"
-        ));
-    }
-    let day: u8 = d.parse().map_err(|_| real())?;
-    let month: u8 = m.parse().map_err(|_| real())?;
-    let year: i32 = y.parse().map_err(|_| real())?;
-    let month = Month::try_from(month).map_err(|_| real())?;
-    Date::from_calendar_date(year, month, day)
-        .map(Some)
-        .map_err(|_| real())
+    crate::validation::date_from_parts(day, month, year, subject).map(Some)
 }
 
 const GIVEN_SUBJECT: &str = "Date consent to share was given";

@@ -2,9 +2,9 @@
 //! (and so which site) they are with. Later work adds episodes, consent and
 //! the rest of the journey on top of this.
 
-use crate::validation::{optional_text, required_text, Validation};
+use crate::validation::{date_from_parts, optional_text, required_text, Validation};
 use crate::{FieldError, NhsNumber, PrisonId, PrisonNumber};
-use time::{Date, Month};
+use time::Date;
 
 /// A new person, parsed from a form or API body.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -90,30 +90,10 @@ pub fn parse_date_of_birth(
     year: &str,
     today: Date,
 ) -> Result<Date, String> {
-    let (d, m, y) = (day.trim(), month.trim(), year.trim());
-    if d.is_empty() && m.is_empty() && y.is_empty() {
+    if [day, month, year].iter().all(|v| v.trim().is_empty()) {
         return Err("Enter a date of birth".into());
     }
-    let missing: Vec<&str> = [("a day", d), ("a month", m), ("a year", y)]
-        .iter()
-        .filter(|(_, v)| v.is_empty())
-        .map(|(n, _)| *n)
-        .collect();
-    if !missing.is_empty() {
-        return Err(format!(
-            "Date of birth must include {}",
-            missing.join(" and ")
-        ));
-    }
-    let day: u8 = d.parse().map_err(|_| "Date of birth must be a real date")?;
-    let month: u8 = m.parse().map_err(|_| "Date of birth must be a real date")?;
-    let year: i32 = y.parse().map_err(|_| "Date of birth must be a real date")?;
-    if y.len() != 4 {
-        return Err("Year must include 4 numbers".into());
-    }
-    let month = Month::try_from(month).map_err(|_| "Date of birth must be a real date")?;
-    let date = Date::from_calendar_date(year, month, day)
-        .map_err(|_| "Date of birth must be a real date")?;
+    let date = date_from_parts(day, month, year, "Date of birth")?;
     if date >= today {
         return Err("Date of birth must be in the past".into());
     }

@@ -114,6 +114,54 @@ pub fn optional_text(value: &str, what: &str, max_chars: usize) -> Result<Option
     }
 }
 
+/// Reads a date from the three boxes of the NHS.UK date input (day, month,
+/// year). `subject` names it in messages, like "The date they were released".
+pub fn date_from_parts(
+    day: &str,
+    month: &str,
+    year: &str,
+    subject: &str,
+) -> Result<time::Date, String> {
+    let (d, m, y) = (day.trim(), month.trim(), year.trim());
+    if d.is_empty() && m.is_empty() && y.is_empty() {
+        return Err(format!("Enter {}", lower_first(subject)));
+    }
+    let missing: Vec<&str> = [("a day", d), ("a month", m), ("a year", y)]
+        .iter()
+        .filter(|(_, v)| v.is_empty())
+        .map(|(n, _)| *n)
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!("{subject} must include {}", missing.join(" and ")));
+    }
+    let real = || format!("{subject} must be a real date");
+    if ![d, m, y]
+        .iter()
+        .all(|s| s.len() <= 4 && s.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(real());
+    }
+    if y.len() != 4 {
+        return Err(format!(
+            "{subject} must include a year with 4 numbers, like 2026"
+        ));
+    }
+    let day: u8 = d.parse().map_err(|_| real())?;
+    let month: u8 = m.parse().map_err(|_| real())?;
+    let year: i32 = y.parse().map_err(|_| real())?;
+    let month = time::Month::try_from(month).map_err(|_| real())?;
+    time::Date::from_calendar_date(year, month, day).map_err(|_| real())
+}
+
+/// "The date" → "the date", for a subject in the middle of a sentence.
+pub fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
 fn capitalise(s: &str) -> String {
     let s = s
         .strip_prefix("a ")

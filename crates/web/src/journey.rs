@@ -8,9 +8,11 @@
 use reconnect_domain::episode::{
     Action, ActionKind, ClosureReason, DeclineReason, Handover, Reason, Refusal,
 };
+pub use reconnect_domain::validation::date_from_parts;
+use reconnect_domain::validation::lower_first;
 use reconnect_domain::window::{long_date, ReleaseDate};
 use reconnect_domain::{FieldError, SiteId, Validation};
-use time::{Date, Duration, Month};
+use time::{Date, Duration};
 
 /// How far back a date on an episode may be: an earlier one is almost
 /// certainly a typing mistake (a year of 1900, say).
@@ -19,40 +21,6 @@ pub const OLDEST_YEARS: i64 = 5;
 pub const FURTHEST_RELEASE_YEARS: i64 = 50;
 /// How far ahead community support may be extended in one go.
 pub const FURTHEST_EXTENSION_YEARS: i64 = 5;
-
-/// Reads a date from the three boxes of the NHS.UK date input. `subject`
-/// names it in messages, like "The date they were released".
-pub fn date_from_parts(day: &str, month: &str, year: &str, subject: &str) -> Result<Date, String> {
-    let (d, m, y) = (day.trim(), month.trim(), year.trim());
-    if d.is_empty() && m.is_empty() && y.is_empty() {
-        return Err(format!("Enter {}", lower_first(subject)));
-    }
-    let missing: Vec<&str> = [("a day", d), ("a month", m), ("a year", y)]
-        .iter()
-        .filter(|(_, v)| v.is_empty())
-        .map(|(n, _)| *n)
-        .collect();
-    if !missing.is_empty() {
-        return Err(format!("{subject} must include {}", missing.join(" and ")));
-    }
-    let real = || format!("{subject} must be a real date");
-    if ![d, m, y]
-        .iter()
-        .all(|s| s.len() <= 4 && s.bytes().all(|b| b.is_ascii_digit()))
-    {
-        return Err(real());
-    }
-    if y.len() != 4 {
-        return Err(format!(
-            "{subject} must include a year with 4 numbers, like 2026"
-        ));
-    }
-    let day: u8 = d.parse().map_err(|_| real())?;
-    let month: u8 = m.parse().map_err(|_| real())?;
-    let year: i32 = y.parse().map_err(|_| real())?;
-    let month = Month::try_from(month).map_err(|_| real())?;
-    Date::from_calendar_date(year, month, day).map_err(|_| real())
-}
 
 /// Reads an ISO 8601 date (`2026-07-03`), for the API.
 pub fn date_from_iso(input: &str, subject: &str) -> Result<Date, String> {
@@ -72,14 +40,6 @@ pub fn date_from_iso(input: &str, subject: &str) -> Result<Date, String> {
 /// The date formatted for the API.
 pub fn iso(d: Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
-}
-
-fn lower_first(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
-        None => String::new(),
-    }
 }
 
 fn years(n: i64) -> Duration {
