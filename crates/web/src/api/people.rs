@@ -3,6 +3,7 @@
 
 use super::{ApiCaller, ApiJson};
 use crate::error::Problem;
+use crate::journey;
 use crate::{ApiError, AppState};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -39,10 +40,6 @@ pub struct PersonJson {
     pub site_name: String,
 }
 
-fn iso(d: time::Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
-}
-
 impl From<PersonSummary> for PersonSummaryJson {
     fn from(s: PersonSummary) -> Self {
         Self {
@@ -51,7 +48,7 @@ impl From<PersonSummary> for PersonSummaryJson {
             given_name: s.given_name,
             family_name: s.family_name,
             preferred_name: s.preferred_name,
-            date_of_birth: iso(s.date_of_birth),
+            date_of_birth: journey::iso(s.date_of_birth),
             prison_number: s.prison_number.to_string(),
             prison_name: s.prison_name,
         }
