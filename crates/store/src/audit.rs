@@ -5,7 +5,7 @@
 //! of personal data call [`append`] on the same transaction as the change, so
 //! a change without its audit row cannot be committed.
 
-use crate::sql::{parse, placeholders};
+use crate::sql::{param_list, parse};
 use crate::{Result, Store, StoreError};
 use reconnect_domain::clock::{from_millis, to_millis};
 use reconnect_domain::{Caller, PersonId, RequestMeta, Role, SiteId, UserId};
@@ -248,7 +248,7 @@ impl Store {
         if sites.is_empty() {
             return Err(StoreError::Forbidden);
         }
-        let scope_clause = format!("a.site_id IN ({})", placeholders(1, sites.len()));
+        let scope_clause = format!("a.site_id IN ({})", param_list(1, sites.len()));
         let binds: Vec<String> = sites.iter().map(|s| s.to_string()).collect();
         self.query_audit(&scope_clause, binds, filter).await
     }
@@ -264,7 +264,7 @@ impl Store {
         }
         let scope_clause = format!(
             "a.person_id IS NULL AND (a.record_type IN ({}) OR a.action LIKE 'sign\\_%' ESCAPE '\\')",
-            placeholders(1, ADMIN_RECORD_TYPES.len())
+            param_list(1, ADMIN_RECORD_TYPES.len())
         );
         let binds = ADMIN_RECORD_TYPES.iter().map(|s| s.to_string()).collect();
         self.query_audit(&scope_clause, binds, filter).await

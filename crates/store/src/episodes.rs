@@ -8,7 +8,7 @@
 //! changed) and to the audit trail, in one transaction.
 
 use crate::audit::{append, Actor, AuditEntry};
-use crate::sql::{parse, placeholders};
+use crate::sql::{param_list, parse};
 use crate::{Engine, Result, Store, StoreError};
 use reconnect_domain::clock::from_millis;
 use reconnect_domain::episode::{Action, EpisodeProgress, EpisodeState, Outcome, Reason};
@@ -158,7 +158,7 @@ async fn load_scoped(conn: &mut AnyConnection, id: EpisodeId, sites: &[SiteId]) 
     let sql = format!(
         "SELECT {EPISODE_COLUMNS} FROM episode e JOIN person p ON p.id = e.person_id \
          WHERE e.id = $1 AND p.site_id IN ({})",
-        placeholders(2, sites.len())
+        param_list(2, sites.len())
     );
     let mut q = sqlx::query_as::<_, EpisodeRow>(&sql).bind(id.to_string());
     for s in sites {
@@ -314,7 +314,7 @@ impl Store {
         };
         let sql = format!(
             "SELECT site_id FROM person WHERE id = $1 AND site_id IN ({}){lock}",
-            placeholders(2, sites.len())
+            param_list(2, sites.len())
         );
         let mut q = sqlx::query_scalar::<_, String>(&sql).bind(person.to_string());
         for s in sites {
@@ -402,7 +402,7 @@ impl Store {
         }
         let sql = format!(
             "SELECT date_of_birth FROM person WHERE id = $1 AND site_id IN ({})",
-            placeholders(2, sites.len())
+            param_list(2, sites.len())
         );
         let mut q = sqlx::query_scalar::<_, String>(&sql).bind(person.to_string());
         for s in sites {
@@ -424,7 +424,7 @@ impl Store {
         let sql = format!(
             "SELECT {EPISODE_COLUMNS} FROM episode e JOIN person p ON p.id = e.person_id \
              WHERE e.person_id = $1 AND p.site_id IN ({}) ORDER BY e.created_at DESC, e.id DESC",
-            placeholders(2, sites.len())
+            param_list(2, sites.len())
         );
         let mut q = sqlx::query_as::<_, EpisodeRow>(&sql).bind(person.to_string());
         for s in sites {

@@ -3,7 +3,7 @@
 //! One [`Store`] serves both engines. SQLite (the embedded default) and
 //! PostgreSQL (for several instances) each have their own migrations and
 //! connection settings in [`engine`]; the queries are written once in the
-//! portable subset both understand (`$n` placeholders, `ON CONFLICT`,
+//! portable subset both understand (`$n` parameters, `ON CONFLICT`,
 //! `RETURNING`, BIGINT milliseconds for instants).
 //!
 //! Rules that hold for every module here:

@@ -3,7 +3,7 @@
 //! read of a record or change to one is audited in the same transaction.
 
 use crate::audit::{append, Actor, AuditEntry};
-use crate::sql::{like_contains, parse, placeholders};
+use crate::sql::{like_contains, param_list, parse};
 use crate::{Result, Store, StoreError};
 use reconnect_domain::clock::from_millis;
 use reconnect_domain::person::NewPerson;
@@ -103,7 +103,7 @@ impl Store {
         let mut sql = format!(
             "SELECT {SUMMARY_COLUMNS} FROM person p JOIN prison pr ON pr.id = p.prison_id \
              WHERE p.site_id IN ({})",
-            placeholders(1, sites.len())
+            param_list(1, sites.len())
         );
         let mut binds: Vec<String> = sites.iter().map(|s| s.to_string()).collect();
         if let Some(term) = filter
@@ -163,7 +163,7 @@ impl Store {
              FROM person p JOIN prison pr ON pr.id = p.prison_id JOIN site s ON s.id = p.site_id \
              JOIN app_user u ON u.id = p.created_by \
              WHERE p.id = $1 AND p.site_id IN ({})",
-            placeholders(2, sites.len())
+            param_list(2, sites.len())
         );
         let mut tx = self.begin_read_write().await?;
         let mut q = sqlx::query(&sql).bind(id.to_string());
@@ -236,7 +236,7 @@ impl Store {
              date_of_birth, nhs_number, prison_number, created_at, created_by) \
              SELECT $1, pr.site_id, pr.id, $2, $3, $4, $5, $6, $7, $8, $9 FROM prison pr \
              WHERE pr.id = $10 AND pr.site_id IN ({}) RETURNING site_id",
-            placeholders(11, sites.len())
+            param_list(11, sites.len())
         );
         let mut tx = self.pool.begin().await?;
         let mut q = sqlx::query_scalar::<_, String>(&sql)

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 /// `$start, $start+1, ...` for an `IN (...)` list of `n` values. Callers must
 /// not call this with `n == 0` (an empty scope returns before querying).
-pub(crate) fn placeholders(start: usize, n: usize) -> String {
+pub(crate) fn param_list(start: usize, n: usize) -> String {
     (start..start + n)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
@@ -40,8 +40,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn builds_placeholders() {
-        assert_eq!(placeholders(3, 3), "$3, $4, $5");
+    fn builds_parameter_lists() {
+        assert_eq!(param_list(3, 3), "$3, $4, $5");
         assert_eq!(like_contains("50%_a"), "%50\\%\\_a%");
     }
 }

@@ -4,7 +4,7 @@
 //! change is audited in the same transaction.
 
 use crate::audit::{append, Actor, AuditEntry};
-use crate::sql::{parse, placeholders};
+use crate::sql::{param_list, parse};
 use crate::{Result, Store, StoreError};
 use reconnect_domain::clock::from_millis;
 use reconnect_domain::validation::required_text;
@@ -244,7 +244,7 @@ impl Store {
         let sql = format!(
             "SELECT DISTINCT u.id, u.display_name FROM app_user u JOIN user_site us ON us.user_id = u.id \
              WHERE us.site_id IN ({}) ORDER BY u.display_name",
-            placeholders(1, sites.len())
+            param_list(1, sites.len())
         );
         let mut q = sqlx::query_as::<_, (String, String)>(&sql);
         for s in sites {
