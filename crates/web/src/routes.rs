@@ -157,6 +157,24 @@ pub fn table() -> Vec<Route> {
         ),
         r(
             M::GET,
+            "/settings",
+            Roles(SITE_MANAGERS),
+            get(pages::settings::list),
+        ),
+        r(
+            M::GET,
+            "/settings/{site_id}",
+            Roles(SITE_MANAGERS),
+            get(pages::settings::edit),
+        ),
+        r(
+            M::POST,
+            "/settings/{site_id}",
+            Roles(SITE_MANAGERS),
+            post(pages::settings::save),
+        ),
+        r(
+            M::GET,
             "/figures",
             Roles(AGGREGATE_ROLES),
             get(pages::figures::figures),

@@ -41,6 +41,7 @@ pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
     }
     if role.reads_site_audit() {
         items.push(("/audit", "Audit trail"));
+        items.push(("/settings", "Site settings"));
     }
     if role.reads_aggregates() {
         items.push(("/figures", "Site figures"));

@@ -40,6 +40,11 @@ fn cards(role: Role) -> Vec<(&'static str, &'static str, &'static str)> {
             "Audit trail",
             "See who opened or changed records at your site, and when.",
         ));
+        c.push((
+            "/settings",
+            "Site settings",
+            "How early support starts, how long it lasts after release, and how late referrals are accepted.",
+        ));
     }
     if role.reads_aggregates() {
         c.push((

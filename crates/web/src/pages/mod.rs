@@ -9,6 +9,7 @@ pub mod home;
 pub mod info;
 pub mod ops;
 pub mod people;
+pub mod settings;
 pub mod signin;
 
 /// A form post's fields, read leniently: a missing field is an empty string,
