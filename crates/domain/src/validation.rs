@@ -180,6 +180,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn dates_from_boxes() {
+        let s = "The date they were released";
+        assert_eq!(
+            date_from_parts("2", "3", "2026", s),
+            Ok(time::macros::date!(2026 - 03 - 02))
+        );
+        assert_eq!(
+            date_from_parts("", "", "", s).unwrap_err(),
+            "Enter the date they were released"
+        );
+        assert_eq!(
+            date_from_parts("2", "", "", s).unwrap_err(),
+            "The date they were released must include a month and a year"
+        );
+        assert_eq!(
+            date_from_parts("31", "2", "2026", s).unwrap_err(),
+            "The date they were released must be a real date"
+        );
+        assert_eq!(
+            date_from_parts("1", "2", "26", s).unwrap_err(),
+            "The date they were released must include a year with 4 numbers, like 2026"
+        );
+        assert!(date_from_parts("-1", "2", "2026", s).is_err());
+        assert!(date_from_parts("1", "99999999999", "2026", s).is_err());
+    }
+
+    #[test]
     fn collects_and_finishes() {
         let mut v = Validation::new();
         let name = v.check("name", required_text("  ", "a name", 10));

@@ -80,10 +80,6 @@ impl PersonRow {
 const SUMMARY_COLUMNS: &str = "p.id, p.site_id, p.given_name, p.family_name, p.preferred_name, \
     p.date_of_birth, p.prison_number, pr.name AS prison_name";
 
-fn iso_date(d: Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
-}
-
 impl Store {
     /// The people at the caller's sites (or one of them), by family name.
     /// Viewing a caseload is audited, with how many people it showed.
@@ -244,7 +240,7 @@ impl Store {
             .bind(new.given_name.clone())
             .bind(new.family_name.clone())
             .bind(new.preferred_name.clone())
-            .bind(iso_date(new.date_of_birth))
+            .bind(crate::episodes::iso(new.date_of_birth))
             .bind(new.nhs_number.map(|n| n.digits()))
             .bind(new.prison_number.as_str().to_string())
             .bind(now)
