@@ -66,7 +66,7 @@ fn r(method: Method, path: &'static str, access: Access, handler: MethodRouter<A
 pub fn table() -> Vec<Route> {
     use Access::*;
     use Method as M;
-    vec![
+    let mut table = vec![
         // Operations and static files.
         r(M::GET, "/healthz", Public, get(pages::ops::healthz)),
         r(M::GET, "/readyz", Public, get(pages::ops::readyz)),
@@ -347,7 +347,38 @@ pub fn table() -> Vec<Route> {
             SignedIn,
             delete(api::tokens::revoke),
         ),
-    ]
+    ];
+    table.extend(person_detail_routes());
+    table.extend(referral_routes());
+    table.extend(allocation_routes());
+    table.extend(plan_routes());
+    table.extend(contact_routes());
+    table
+}
+
+/// A person's full details, corrections and search (issue 3).
+fn person_detail_routes() -> Vec<Route> {
+    vec![]
+}
+
+/// Referrals in: the public self-referral form and the triage queue (issue 3).
+fn referral_routes() -> Vec<Route> {
+    vec![]
+}
+
+/// Consent, allocation, caseloads and capacity (issue 3).
+fn allocation_routes() -> Vec<Route> {
+    vec![]
+}
+
+/// Needs, assessments, the plan and the release-day plan (issue 3).
+fn plan_routes() -> Vec<Route> {
+    vec![]
+}
+
+/// Contacts, appointments and case notes (issue 3).
+fn contact_routes() -> Vec<Route> {
+    vec![]
 }
 
 /// Builds the router from the table and wraps it in the middleware stack.

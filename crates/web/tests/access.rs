@@ -31,6 +31,10 @@ struct World {
     other_token: TokenId,
     other_site: reconnect_domain::SiteId,
     callers: Vec<(String, Option<Role>, Option<String>)>,
+    /// The victim's child records, by the path parameter that names them
+    /// (e.g. "{note_id}"): every route with such a parameter is tried with
+    /// the victim's real record, so it must answer 404 to everyone else.
+    children: Vec<(&'static str, String)>,
 }
 
 async fn world() -> World {
@@ -78,6 +82,10 @@ async fn world() -> World {
         .act_on_episode(&b_caller, victim_episode, 1, &Action::Accept)
         .await
         .unwrap();
+    // Child records of the victim's episode: one of every kind that has its
+    // own path parameter.
+    #[allow(unused_mut)]
+    let mut children: Vec<(&'static str, String)> = Vec::new();
     let (other_token, _) = app
         .db
         .store
@@ -128,6 +136,7 @@ async fn world() -> World {
         other_token,
         other_site: b.id,
         callers,
+        children,
     }
 }
 
@@ -147,7 +156,11 @@ struct Ids<'a> {
     site: &'a str,
 }
 
-fn fill(path: &str, ids: &Ids<'_>) -> String {
+fn fill(path: &str, ids: &Ids<'_>, children: &[(&'static str, String)]) -> String {
+    let mut path = path.to_string();
+    for (param, id) in children {
+        path = path.replace(param, &urlenc(id));
+    }
     let Ids {
         person,
         episode,
@@ -252,6 +265,7 @@ async fn every_route_refuses_out_of_scope_callers_and_leaks_nothing() {
                         token: &tok,
                         site: &site,
                     },
+                    &w.children,
                 );
                 // "own person" only matters for routes with both ids.
                 if ids_label.starts_with("own person") && !route.path.contains("{episode_id}") {
@@ -293,6 +307,7 @@ async fn every_route_refuses_out_of_scope_callers_and_leaks_nothing() {
                     }
                     (_, Some(_)) => {
                         let scoped = route.path.contains("{person_id}")
+                            || w.children.iter().any(|(p, _)| route.path.contains(p))
                             || route.path.contains("{episode_id}")
                             || route.path.contains("{token_id}")
                             || (route.path.contains("{user_id}")
