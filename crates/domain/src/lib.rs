@@ -13,6 +13,7 @@ pub mod nhs_number;
 pub mod password;
 pub mod person;
 pub mod person_details;
+pub mod person_profile;
 pub mod prison_number;
 pub mod referral_source;
 pub mod region;

@@ -100,7 +100,35 @@ pub fn parse_date_of_birth(
     if today.year() - date.year() > 120 {
         return Err("Date of birth must be within the last 120 years".into());
     }
+    if date.year() < EARLIEST_BIRTH_YEAR {
+        return Err("Date of birth must be in 1900 or later".into());
+    }
     Ok(date)
+}
+
+/// No one born before this year is supported (the 120-year limit is usually
+/// the stricter one; this one does not move with the clock).
+pub const EARLIEST_BIRTH_YEAR: i32 = 1900;
+
+/// Why a record cannot be added (or corrected) to say the person is under 18
+/// on `today`; `None` when they are 18 or over. RECONNECT supports adults, so
+/// the message says who supports younger people instead.
+pub fn under_18_refusal(date_of_birth: Date, today: Date) -> Option<String> {
+    crate::person_details::under_18_message(date_of_birth, today).map(|m| {
+        format!(
+            "{m} Young people leaving custody are supported by the youth justice service: \
+             contact the youth offending team for the area where they will live"
+        )
+    })
+}
+
+/// A date of birth for a new or corrected record: a real, past date, no
+/// earlier than 1900, of someone aged 18 or over on `today`.
+pub fn adult_date_of_birth(date_of_birth: Date, today: Date) -> Result<Date, String> {
+    match under_18_refusal(date_of_birth, today) {
+        Some(refusal) => Err(refusal),
+        None => Ok(date_of_birth),
+    }
 }
 
 /// Age in whole years on `on`.
@@ -115,7 +143,32 @@ pub fn age_on(date_of_birth: Date, on: Date) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use time::macros::date;
+
+    #[test]
+    fn under_18s_are_refused_kindly() {
+        let today = date!(2026 - 11 - 21);
+        let refusal = adult_date_of_birth(date!(2010 - 01 - 01), today).unwrap_err();
+        assert!(refusal.contains("This person is 16"), "{refusal}");
+        assert!(refusal.contains("youth justice service"), "{refusal}");
+        // 18 today is old enough; 18 tomorrow is not.
+        assert!(adult_date_of_birth(date!(2008 - 11 - 21), today).is_ok());
+        assert!(adult_date_of_birth(date!(2008 - 11 - 22), today).is_err());
+    }
+
+    proptest! {
+        /// The refusal agrees with the age, for every date of birth.
+        #[test]
+        fn refusal_matches_age(days in 0i64..(120 * 366)) {
+            let today = date!(2026 - 11 - 21);
+            let born = today - time::Duration::days(days);
+            prop_assert_eq!(
+                adult_date_of_birth(born, today).is_ok(),
+                age_on(born, today) >= 18
+            );
+        }
+    }
 
     fn input<'a>() -> NewPersonInput<'a> {
         NewPersonInput {
@@ -174,6 +227,10 @@ mod tests {
         assert!(parse_date_of_birth("31", "2", "1990", today).is_err());
         assert!(parse_date_of_birth("1", "1", "2030", today).is_err());
         assert!(parse_date_of_birth("1", "1", "90", today).is_err());
+        assert_eq!(
+            parse_date_of_birth("31", "12", "1899", date!(1980 - 01 - 01)).unwrap_err(),
+            "Date of birth must be in 1900 or later"
+        );
         assert_eq!(age_on(date!(1990 - 11 - 22), today), 35);
         assert_eq!(age_on(date!(1990 - 11 - 21), today), 36);
     }

@@ -7,6 +7,7 @@ use crate::sql::{like_contains, param_list, parse};
 use crate::{Result, Store, StoreError};
 use reconnect_domain::clock::from_millis;
 use reconnect_domain::person::NewPerson;
+use reconnect_domain::person_profile::PersonProfile;
 use reconnect_domain::{Caller, NhsNumber, PersonId, PrisonId, PrisonNumber, SiteId};
 use time::{Date, OffsetDateTime};
 
@@ -32,6 +33,10 @@ pub struct Person {
     pub site_name: String,
     pub created_at: OffsetDateTime,
     pub created_by_name: String,
+    /// Everything else recorded about them.
+    pub profile: PersonProfile,
+    /// Increases with every correction; a correction names the version it read.
+    pub version: i64,
 }
 
 /// What to list.
@@ -80,6 +85,22 @@ impl PersonRow {
 const SUMMARY_COLUMNS: &str = "p.id, p.site_id, p.given_name, p.family_name, p.preferred_name, \
     p.date_of_birth, p.prison_number, pr.name AS prison_name";
 
+/// What a search looked for, as the audit trail keeps it: anything shaped
+/// like an NHS number (10 digits, with or without spaces, valid or not) is
+/// masked to its last three digits; other text is kept (quoted, cut short).
+pub fn audit_search_text(term: &str) -> String {
+    let compact: String = term.chars().filter(|c| !c.is_whitespace()).collect();
+    if compact.len() == 10 && compact.chars().all(|c| c.is_ascii_digit()) {
+        return format!("an NHS number ending {}", &compact[7..]);
+    }
+    let kept: String = term
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(50)
+        .collect();
+    format!("\"{kept}\"")
+}
+
 impl Store {
     /// The people at the caller's sites (or one of them), by family name.
     /// Viewing a caseload is audited, with how many people it showed.
@@ -102,12 +123,12 @@ impl Store {
             param_list(1, sites.len())
         );
         let mut binds: Vec<String> = sites.iter().map(|s| s.to_string()).collect();
-        if let Some(term) = filter
+        let search = filter
             .search
             .as_deref()
             .map(str::trim)
-            .filter(|t| !t.is_empty())
-        {
+            .filter(|t| !t.is_empty());
+        if let Some(term) = search {
             let digits: String = term.chars().filter(|c| !c.is_whitespace()).collect();
             binds.push(like_contains(term));
             let n = binds.len();
@@ -142,6 +163,13 @@ impl Store {
                 .site(*site)
                 .detail(format!("{shown} people listed"));
             append(&mut tx, now, &Actor::User(caller), entry).await?;
+            if let Some(term) = search {
+                let entry = AuditEntry::new("people.search").site(*site).detail(format!(
+                    "{shown} found searching for {}",
+                    audit_search_text(term)
+                ));
+                append(&mut tx, now, &Actor::User(caller), entry).await?;
+            }
         }
         tx.commit().await?;
         Ok(people)
@@ -155,10 +183,11 @@ impl Store {
         }
         let sql = format!(
             "SELECT {SUMMARY_COLUMNS}, p.nhs_number, p.prison_id, s.name AS site_name, p.created_at, \
-             u.display_name AS created_by_name \
+             u.display_name AS created_by_name, p.version, {} \
              FROM person p JOIN prison pr ON pr.id = p.prison_id JOIN site s ON s.id = p.site_id \
              JOIN app_user u ON u.id = p.created_by \
              WHERE p.id = $1 AND p.site_id IN ({})",
+            crate::person_details::profile_select(),
             param_list(2, sites.len())
         );
         let mut tx = self.begin_read_write().await?;
@@ -176,6 +205,8 @@ impl Store {
         let site_name: String = row.try_get("site_name")?;
         let created_at: i64 = row.try_get("created_at")?;
         let created_by_name: String = row.try_get("created_by_name")?;
+        let version: i64 = row.try_get("version")?;
+        let profile = crate::person_details::read_profile(&row)?;
         let summary = PersonRow {
             id: row.try_get("id")?,
             site_id: row.try_get("site_id")?,
@@ -209,62 +240,20 @@ impl Store {
             created_at: from_millis(created_at),
             created_by_name,
             summary,
+            profile,
+            version,
         })
     }
 
     /// Adds a person to the caseload of the site that serves their prison,
-    /// which must be one of the caller's sites; audited.
+    /// which must be one of the caller's sites; audited. Nothing beyond
+    /// [`NewPerson`] is recorded (see [`Store::add_person`] for the rest).
+    /// Someone under 18 is refused: RECONNECT supports adults.
     pub async fn create_person(&self, caller: &Caller, new: &NewPerson) -> Result<PersonId> {
-        let sites = caller.scope.case_write_sites();
-        if !caller.role().writes_cases() {
-            return Err(StoreError::Forbidden);
-        }
-        if sites.is_empty() {
-            return Err(StoreError::invalid(
-                "prison_id",
-                "You are not a member of any site, so you cannot add people. Ask your site manager",
-            ));
-        }
-        let id = PersonId::new();
-        let now = self.now_ms();
-        let sql = format!(
-            "INSERT INTO person (id, site_id, prison_id, given_name, family_name, preferred_name, \
-             date_of_birth, nhs_number, prison_number, created_at, created_by) \
-             SELECT $1, pr.site_id, pr.id, $2, $3, $4, $5, $6, $7, $8, $9 FROM prison pr \
-             WHERE pr.id = $10 AND pr.site_id IN ({}) RETURNING site_id",
-            param_list(11, sites.len())
-        );
-        let mut tx = self.pool.begin().await?;
-        let mut q = sqlx::query_scalar::<_, String>(&sql)
-            .bind(id.to_string())
-            .bind(new.given_name.clone())
-            .bind(new.family_name.clone())
-            .bind(new.preferred_name.clone())
-            .bind(crate::episodes::iso(new.date_of_birth))
-            .bind(new.nhs_number.map(|n| n.digits()))
-            .bind(new.prison_number.as_str().to_string())
-            .bind(now)
-            .bind(caller.user_id().to_string())
-            .bind(new.prison_id.to_string());
-        for s in sites {
-            q = q.bind(s.to_string());
-        }
-        let site: String = q.fetch_optional(&mut *tx).await?.ok_or_else(|| {
-            StoreError::invalid("prison_id", "Choose a prison that your site serves")
-        })?;
-        let site: SiteId = parse(&site, "site id")?;
-        append(
-            &mut tx,
-            now,
-            &Actor::User(caller),
-            AuditEntry::new("person.create")
-                .record("person", id)
-                .site(site)
-                .person(id),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(id)
+        Ok(self
+            .insert_person(caller, new, &PersonProfile::default(), None)
+            .await?
+            .id)
     }
 
     /// How many people each site has, for operator commands and demo seeding

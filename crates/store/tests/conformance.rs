@@ -77,6 +77,8 @@ mod audit;
 mod episodes;
 #[path = "conformance/people.rs"]
 mod people;
+#[path = "conformance/person_details.rs"]
+mod person_details;
 #[path = "conformance/schema.rs"]
 mod schema;
 #[path = "conformance/sessions.rs"]
