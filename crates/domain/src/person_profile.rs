@@ -11,11 +11,11 @@
 //! to describe a correction.
 
 use crate::email::EmailAddress;
-use crate::person::NewPerson;
+use crate::person::{parse_date_of_birth, under_18_refusal, NewPerson};
 use crate::person_details::{
     CommunicationNeed, CommunicationNeeds, ContactAfterRelease, ContactChannel, Ethnicity, Gender,
-    NhsNumberStatus, NominatedContact, PersonDetails, ProbationCaseReference, Pronouns,
-    ReleaseAddress, UkPhoneNumber, UnknownNhsReason,
+    NhsNumberStatus, NominatedContact, PersonDetails, PersonDetailsInput, ProbationCaseReference,
+    Pronouns, ReleaseAddress, UkPhoneNumber, UnknownNhsReason,
 };
 use crate::FieldError;
 
@@ -78,6 +78,44 @@ impl PersonDetails {
             nominated_contact: self.nominated_contact.clone(),
         };
         (self.to_new_person(), profile)
+    }
+}
+
+/// Form fields that come before the date of birth, in page order.
+const BEFORE_DATE_OF_BIRTH: [&str; 6] = [
+    "given_name",
+    "family_name",
+    "preferred_name",
+    "pronouns",
+    "gender",
+    "gender_self_described",
+];
+
+impl PersonDetails {
+    /// Parses a form that adds or corrects a record: [`PersonDetails::parse`]
+    /// and, as RECONNECT supports adults, a refusal at the date of birth for
+    /// someone under 18 on `today` (in page order with any other problems).
+    pub fn parse_adult(
+        input: &PersonDetailsInput<'_>,
+        today: time::Date,
+    ) -> Result<Self, Vec<FieldError>> {
+        let parsed = PersonDetails::parse(input, today);
+        let born = match &parsed {
+            Ok(d) => Some(d.date_of_birth),
+            Err(_) => {
+                parse_date_of_birth(input.dob_day, input.dob_month, input.dob_year, today).ok()
+            }
+        };
+        let Some(refusal) = born.and_then(|b| under_18_refusal(b, today)) else {
+            return parsed;
+        };
+        let mut errors = parsed.err().unwrap_or_default();
+        let at = errors
+            .iter()
+            .position(|e| !BEFORE_DATE_OF_BIRTH.contains(&e.field.as_str()))
+            .unwrap_or(errors.len());
+        errors.insert(at, FieldError::new("date_of_birth", refusal));
+        Err(errors)
     }
 }
 
@@ -547,7 +585,6 @@ pub fn changes(before: &[DetailRow], after: &[DetailRow]) -> Vec<Change> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::person_details::PersonDetailsInput;
     use proptest::prelude::*;
     use time::macros::date;
 
@@ -569,6 +606,30 @@ mod tests {
             prison_id: "0196a3f0-0000-7000-8000-000000000001",
             ..PersonDetailsInput::default()
         }
+    }
+
+    #[test]
+    fn under_18s_are_refused_in_page_order() {
+        let young = PersonDetailsInput {
+            dob_year: "2010",
+            ..base()
+        };
+        let errors = PersonDetails::parse_adult(&young, TODAY).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, "date_of_birth");
+        assert!(errors[0].message.contains("This person is 16"));
+        let young_and_more = PersonDetailsInput {
+            given_name: "",
+            prison_number: "nope",
+            ..young
+        };
+        let fields: Vec<String> = PersonDetails::parse_adult(&young_and_more, TODAY)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["given_name", "date_of_birth", "prison_number"]);
+        assert!(PersonDetails::parse_adult(&base(), TODAY).is_ok());
     }
 
     #[test]

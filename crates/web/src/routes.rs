@@ -358,7 +358,34 @@ pub fn table() -> Vec<Route> {
 
 /// A person's full details, corrections and search (issue 3).
 fn person_detail_routes() -> Vec<Route> {
-    vec![]
+    use Access::*;
+    use Method as M;
+    vec![
+        r(
+            M::GET,
+            "/people/{person_id}/details",
+            Roles(CASE_WRITERS),
+            get(pages::person_details::details_form),
+        ),
+        r(
+            M::POST,
+            "/people/{person_id}/details",
+            Roles(CASE_WRITERS),
+            post(pages::person_details::details_submit),
+        ),
+        r(
+            M::PUT,
+            "/api/v1/people/{person_id}",
+            Roles(CASE_WRITERS),
+            put(api::people::update),
+        ),
+        r(
+            M::GET,
+            "/api/v1/people/{person_id}/history",
+            Roles(CASE_ROLES),
+            get(api::people::history),
+        ),
+    ]
 }
 
 /// Referrals in: the public self-referral form and the triage queue (issue 3).

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod episodes;
 pub mod me;
 pub mod people;
+pub mod person_details;
 pub mod sites;
 pub mod tokens;
 pub mod users;
@@ -47,6 +48,8 @@ use utoipa::{Modify, OpenApi};
         audit::list,
         tokens::list,
         tokens::revoke,
+        people::update,
+        people::history,
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth, &CommonProblems),

@@ -9,6 +9,8 @@ pub mod home;
 pub mod info;
 pub mod ops;
 pub mod people;
+pub mod person_details;
+pub mod person_form;
 pub mod settings;
 pub mod signin;
 

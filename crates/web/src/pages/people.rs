@@ -2,14 +2,15 @@
 //! queries, which also write the audit trail.
 
 use super::episodes::{support_section, ReferralForm, Support};
+use super::person_details::{detail_views, DetailView, RevisionView};
+use super::person_form::{for_page, DetailsForm};
 use super::Form;
 use crate::view::{date, render, when, Layout, Page, SelectOption};
 use crate::{AppState, PageError};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use reconnect_domain::person::{age_on, NewPerson, NewPersonInput};
-use reconnect_domain::{FieldError, PersonId};
+use reconnect_domain::{FieldError, PersonId, SiteId};
 use reconnect_store::people::{PeopleFilter, Person};
 use reconnect_store::StoreError;
 use serde::Deserialize;
@@ -95,58 +96,39 @@ pub async fn list(
     })
 }
 
-#[derive(Deserialize, Default)]
-pub struct PersonForm {
-    #[serde(default)]
-    pub given_name: String,
-    #[serde(default)]
-    pub family_name: String,
-    #[serde(default)]
-    pub preferred_name: String,
-    #[serde(default, rename = "date_of_birth-day")]
-    pub dob_day: String,
-    #[serde(default, rename = "date_of_birth-month")]
-    pub dob_month: String,
-    #[serde(default, rename = "date_of_birth-year")]
-    pub dob_year: String,
-    #[serde(default)]
-    pub nhs_number: String,
-    #[serde(default)]
-    pub prison_number: String,
-    #[serde(default)]
-    pub prison_id: String,
-}
-
 #[derive(Template)]
 #[template(path = "pages/people/new.html")]
 struct NewPage {
     layout: Layout,
     errors: Vec<FieldError>,
-    form: PersonForm,
+    form: DetailsForm,
     prisons: Vec<SelectOption>,
 }
 
-async fn new_page(
+/// The prisons a form may offer: those of the caller's writable sites, or
+/// only those of `site` (a correction cannot move someone to another site).
+pub(super) async fn prison_options(
     state: &AppState,
     p: &Page,
-    form: PersonForm,
-    errors: Vec<FieldError>,
-) -> Result<Response, PageError> {
+    chosen: &str,
+    site: Option<SiteId>,
+) -> Result<Vec<SelectOption>, PageError> {
     let id = p.identity()?;
     let sites = state.store().list_sites().await?;
     let mut prisons = vec![SelectOption {
         value: String::new(),
         label: "Choose a prison".into(),
-        selected: form.prison_id.is_empty(),
+        selected: chosen.is_empty(),
     }];
     for site in sites
         .iter()
         .filter(|s| id.caller.scope.may_write_site(s.id))
+        .filter(|s| site.is_none_or(|only| only == s.id))
     {
         for pr in &site.prisons {
             let value = pr.id.to_string();
             prisons.push(SelectOption {
-                selected: value == form.prison_id,
+                selected: value == chosen,
                 value,
                 label: if id.user.sites.len() > 1 {
                     format!("{} ({})", pr.name, site.name)
@@ -159,6 +141,16 @@ async fn new_page(
     if prisons.len() == 1 {
         prisons.clear();
     }
+    Ok(prisons)
+}
+
+async fn new_page(
+    state: &AppState,
+    p: &Page,
+    form: DetailsForm,
+    errors: Vec<FieldError>,
+) -> Result<Response, PageError> {
+    let prisons = prison_options(state, p, &form.prison_id, None).await?;
     render(&NewPage {
         layout: p.layout_with_errors("Add a person", &errors),
         errors,
@@ -167,46 +159,34 @@ async fn new_page(
     })
 }
 
-/// `GET /people/new`
+/// `GET /people/new`: each form gets a one-time token, so that sending it
+/// twice (a double click, or the back button) adds the person once.
 pub async fn new_form(State(state): State<AppState>, p: Page) -> Result<Response, PageError> {
-    new_page(&state, &p, PersonForm::default(), Vec::new()).await
-}
-
-/// The date of birth's errors point at its first box.
-fn for_page(mut errors: Vec<FieldError>) -> Vec<FieldError> {
-    for e in &mut errors {
-        if e.field == "date_of_birth" {
-            e.field = "date_of_birth-day".into();
-        }
-    }
-    errors
+    let form = DetailsForm {
+        submission: uuid::Uuid::new_v4().simple().to_string(),
+        ..DetailsForm::default()
+    };
+    new_page(&state, &p, form, Vec::new()).await
 }
 
 /// `POST /people/new`
 pub async fn create(
     State(state): State<AppState>,
     p: Page,
-    Form(form): Form<PersonForm>,
+    Form(form): Form<DetailsForm>,
 ) -> Result<Response, PageError> {
     let id = p.identity()?;
     let today = state.store().now().date();
-    let input = NewPersonInput {
-        given_name: &form.given_name,
-        family_name: &form.family_name,
-        preferred_name: &form.preferred_name,
-        dob_day: &form.dob_day,
-        dob_month: &form.dob_month,
-        dob_year: &form.dob_year,
-        nhs_number: &form.nhs_number,
-        prison_number: &form.prison_number,
-        prison_id: &form.prison_id,
+    let details = match form.parse(today) {
+        Ok(d) => d,
+        Err(errors) => return new_page(&state, &p, form, errors).await,
     };
-    let new = match NewPerson::parse(&input, today) {
-        Ok(n) => n,
-        Err(errors) => return new_page(&state, &p, form, for_page(errors)).await,
-    };
-    match state.store().create_person(&id.caller, &new).await {
-        Ok(person) => Ok(Redirect::to(&format!("/people/{person}?created=1")).into_response()),
+    let token = Some(form.submission.as_str()).filter(|t| !t.trim().is_empty());
+    match state.store().add_person(&id.caller, &details, token).await {
+        Ok(added) if added.already_added => {
+            Ok(Redirect::to(&format!("/people/{}?already=1", added.id)).into_response())
+        }
+        Ok(added) => Ok(Redirect::to(&format!("/people/{}?created=1", added.id)).into_response()),
         Err(StoreError::Invalid(errors)) => new_page(&state, &p, form, for_page(errors)).await,
         Err(e) => Err(e.into()),
     }
@@ -219,7 +199,10 @@ struct ShowPage {
     errors: Vec<FieldError>,
     name: String,
     site: String,
-    rows: Vec<(&'static str, String)>,
+    rows: Vec<DetailView>,
+    can_correct: bool,
+    correct_href: String,
+    history: Vec<RevisionView>,
     notice: Option<String>,
     done: Option<&'static str>,
     support: Support,
@@ -230,6 +213,10 @@ struct ShowPage {
 pub struct ShowQuery {
     #[serde(default)]
     created: Option<String>,
+    #[serde(default)]
+    already: Option<String>,
+    #[serde(default)]
+    corrected: Option<String>,
     #[serde(default)]
     done: Option<String>,
 }
@@ -246,6 +233,10 @@ pub fn person_name(person: &Person) -> String {
 pub struct PersonPageExtra {
     /// The person has just been added.
     pub created: bool,
+    /// The add form was sent again: this is the person it had added.
+    pub already: bool,
+    /// Their details have just been corrected.
+    pub corrected: bool,
     pub done: Option<&'static str>,
     pub referral: Option<ReferralForm>,
     pub errors: Vec<FieldError>,
@@ -271,6 +262,8 @@ pub async fn show(
     let person_id: PersonId = person_id.parse().map_err(|_| PageError::NotFound)?;
     let extra = PersonPageExtra {
         created: q.created.is_some(),
+        already: q.already.is_some(),
+        corrected: q.corrected.is_some(),
         done: q.done.as_deref().and_then(super::episodes::done_message),
         ..PersonPageExtra::default()
     };
@@ -286,46 +279,42 @@ pub async fn person_page(
 ) -> Result<Response, PageError> {
     let id = p.identity()?;
     let person = state.store().get_person(&id.caller, person_id).await?;
-    let s = &person.summary;
     let name = person_name(&person);
     let today = state.store().now().date();
-    let rows = vec![
-        ("First name", s.given_name.clone()),
-        ("Last name", s.family_name.clone()),
-        (
-            "Preferred name",
-            s.preferred_name
-                .clone()
-                .unwrap_or_else(|| "Not given".into()),
-        ),
-        (
-            "Date of birth",
-            format!(
-                "{} (age {})",
-                date(s.date_of_birth),
-                age_on(s.date_of_birth, today)
-            ),
-        ),
-        (
-            "NHS number",
-            person
-                .nhs_number
-                .map(|n| n.to_string())
-                .unwrap_or_else(|| "Not known".into()),
-        ),
-        ("Prison number", s.prison_number.to_string()),
-        ("Prison", s.prison_name.clone()),
-        (
-            "Added",
-            format!("{} by {}", when(person.created_at), person.created_by_name),
-        ),
-    ];
+    let mut rows = detail_views(&person, today);
+    rows.push(DetailView {
+        label: "Added",
+        value: format!("{} by {}", when(person.created_at), person.created_by_name),
+    });
+    let history = state
+        .store()
+        .person_history(&id.caller, person_id)
+        .await?
+        .iter()
+        .map(RevisionView::from)
+        .collect();
+    let notice = if extra.created {
+        Some(format!("{name} has been added."))
+    } else if extra.already {
+        Some(format!(
+            "You had already added {name}, so no one new was added. This is their record."
+        ))
+    } else {
+        None
+    };
     let support = support_section(state, p, &person, extra.referral).await?;
     render(&ShowPage {
         layout: p.layout_with_errors(name.clone(), &extra.errors),
         errors: extra.errors,
-        notice: extra.created.then(|| format!("{name} has been added.")),
-        done: extra.done,
+        notice,
+        done: if extra.corrected {
+            Some("Their details have been corrected")
+        } else {
+            extra.done
+        },
+        can_correct: id.caller.scope.may_write_site(person.summary.site_id),
+        correct_href: format!("/people/{person_id}/details"),
+        history,
         name,
         site: person.site_name,
         rows,
