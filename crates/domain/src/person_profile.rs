@@ -224,7 +224,11 @@ impl PersonProfile {
                 .as_ref()
                 .map(|r| r.to_string())
                 .unwrap_or_default(),
-            phone: c.phone.as_ref().map(|p| p.to_string()).unwrap_or_default(),
+            phone: c
+                .phone
+                .as_ref()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_default(),
             email: c
                 .email
                 .as_ref()
@@ -241,7 +245,7 @@ impl PersonProfile {
                 .unwrap_or_default(),
             nominated_name: n.map(|n| n.name.clone()).unwrap_or_default(),
             nominated_relationship: n.map(|n| n.relationship.clone()).unwrap_or_default(),
-            nominated_phone: n.map(|n| n.phone.to_string()).unwrap_or_default(),
+            nominated_phone: n.map(|n| n.phone.as_str().to_string()).unwrap_or_default(),
         }
     }
 }
