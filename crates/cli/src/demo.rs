@@ -27,6 +27,7 @@
 
 mod journeys;
 mod names;
+mod person_details;
 
 use anyhow::{anyhow, bail, Context};
 use journeys::{plan_journeys, Journey, Step};
@@ -34,7 +35,6 @@ use names::{Given, NameGroup, GROUPS};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use reconnect_domain::episode::EpisodeState;
-use reconnect_domain::person::NewPerson;
 use reconnect_domain::{
     Caller, EmailAddress, NhsNumber, PersonId, PrisonId, PrisonNumber, Region, RequestMeta, Role,
     Scope, SiteId,
@@ -649,19 +649,7 @@ pub async fn seed(
             .get(p.site)
             .and_then(|ids| ids.get(p.prison))
             .ok_or_else(|| anyhow!("demo data: no such prison"))?;
-        let new = NewPerson {
-            given_name: p.given_name.to_string(),
-            family_name: p.family_name.to_string(),
-            preferred_name: p.preferred_name.map(str::to_string),
-            date_of_birth: p.date_of_birth,
-            nhs_number: p.nhs_number,
-            prison_number: p.prison_number,
-            prison_id,
-        };
-        let person = store
-            .create_person(caller, &new)
-            .await
-            .map_err(|e| store_error(e, "adding a demo person"))?;
+        let person = person_details::add(store, caller, opts.seed, created, &p, prison_id).await?;
         carry_out(store, caller, person, journey, &mut episodes_by_state).await?;
         created += 1;
         if created == next_report && created < total {

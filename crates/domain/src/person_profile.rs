@@ -81,6 +81,39 @@ impl PersonDetails {
     }
 }
 
+impl PersonDetails {
+    /// The whole record from the store's two parts; `None` when the NHS
+    /// number is not known and no one has recorded why (the whole record
+    /// needs one or the other).
+    pub fn join(core: NewPerson, profile: PersonProfile) -> Option<PersonDetails> {
+        let nhs_number = match (core.nhs_number, profile.nhs_unknown_reason) {
+            (Some(n), _) => NhsNumberStatus::Known(n),
+            (None, Some(reason)) => NhsNumberStatus::Unknown { reason },
+            (None, None) => return None,
+        };
+        Some(PersonDetails {
+            legal_name: crate::person_details::LegalName {
+                given_name: core.given_name,
+                family_name: core.family_name,
+            },
+            preferred_name: core.preferred_name,
+            pronouns: profile.pronouns,
+            gender: profile.gender,
+            date_of_birth: core.date_of_birth,
+            ethnicity: profile.ethnicity,
+            first_language: profile.first_language,
+            interpreter_needed: profile.interpreter_needed,
+            communication_needs: profile.communication_needs,
+            nhs_number,
+            prison_number: core.prison_number,
+            prison_id: core.prison_id,
+            probation_case_reference: profile.probation_case_reference,
+            contact: profile.contact,
+            nominated_contact: profile.nominated_contact,
+        })
+    }
+}
+
 /// Form fields that come before the date of birth, in page order.
 const BEFORE_DATE_OF_BIRTH: [&str; 6] = [
     "given_name",
@@ -679,6 +712,22 @@ mod tests {
                 "Born abroad, not yet registered".into()
             ))
         );
+    }
+
+    #[test]
+    fn split_and_join_are_inverses() {
+        let d = details(&PersonDetailsInput {
+            pronouns: "they/them",
+            address_kind: "no_fixed_abode",
+            ..base()
+        });
+        let (core, profile) = d.split();
+        assert_eq!(PersonDetails::join(core.clone(), profile.clone()), Some(d));
+        let no_reason = PersonProfile {
+            nhs_unknown_reason: None,
+            ..profile
+        };
+        assert_eq!(PersonDetails::join(core, no_reason), None);
     }
 
     #[test]
