@@ -333,9 +333,7 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let mut tx = self.begin_read_write().await?;
-        let current = self
-            .current_details(&mut tx, person_id, &sites.to_vec())
-            .await?;
+        let current = self.current_details(&mut tx, person_id, sites).await?;
         if current.version != expected_version {
             return Err(StoreError::Stale);
         }

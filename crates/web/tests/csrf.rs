@@ -15,6 +15,7 @@ fn person_json(prison: PrisonId, family: &str) -> String {
         "given_name": "Ada",
         "family_name": family,
         "date_of_birth": "1990-07-03",
+        "nhs_number_unknown_reason": "not_yet_traced",
         "prison_number": "A1234BC",
         "prison_id": prison.to_string(),
     })
@@ -28,6 +29,7 @@ fn person_form(prison: &str) -> Vec<(&'static str, String)> {
         ("date_of_birth-day", "3".into()),
         ("date_of_birth-month", "7".into()),
         ("date_of_birth-year", "1990".into()),
+        ("nhs_number_unknown_reason", "not_yet_traced".into()),
         ("prison_number", "A1234BC".into()),
         ("prison_id", prison.into()),
     ]

@@ -227,7 +227,7 @@ fn mobile(rng: &mut StdRng) -> anyhow::Result<UkPhoneNumber> {
 
 /// The details of person number `index` in the plan.
 fn profile(seed: u64, index: usize, p: &PersonPlan) -> anyhow::Result<PersonProfile> {
-    let mut rng = StdRng::seed_from_u64(seed ^ 0x5EED_DE7A_115u64.wrapping_mul(index as u64 + 1));
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x05EE_DDE7_A115_u64.wrapping_mul(index as u64 + 1));
     let rng = &mut rng;
     let woman = SITES
         .get(p.site)
