@@ -484,3 +484,38 @@ async fn the_api_reads_corrects_and_lists_the_history() {
         .await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
 }
+
+/// Every control on the correction form has a label (or, for radios and
+/// checkboxes, a label and a fieldset legend), and ids are unique.
+#[tokio::test]
+async fn every_field_of_the_correction_form_is_labelled() {
+    let mut w = world().await;
+    let id = add_directly(&w).await;
+    let page = w.app.get(&mut w.b, &format!("/people/{id}/details")).await;
+    let html = &page.body;
+    let mut ids = Vec::new();
+    for tag in ["<input ", "<select ", "<textarea "] {
+        for chunk in html.split(tag).skip(1) {
+            let attrs = chunk.split('>').next().unwrap();
+            if attrs.contains("type=\"hidden\"") {
+                continue;
+            }
+            let id = attrs
+                .split("id=\"")
+                .nth(1)
+                .and_then(|r| r.split('"').next())
+                .unwrap_or_else(|| panic!("a control without an id: {attrs}"));
+            assert!(html.contains(&format!("for=\"{id}\"")), "no label for {id}");
+            ids.push(id.to_string());
+        }
+    }
+    let count = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "duplicate ids");
+    assert!(count > 40, "{count} controls");
+    assert_eq!(
+        html.matches("<fieldset").count(),
+        html.matches("<legend").count()
+    );
+}
