@@ -10,17 +10,17 @@
 //! whole form of raw text and reports every problem at once, each naming the
 //! form field id and saying in plain English what to change.
 //!
-//! This sits alongside [`crate::person::NewPerson`], which the store uses
-//! today; [`PersonDetails::to_new_person`] gives the part the store already
-//! understands, so callers can switch over a piece at a time.
+//! The store keeps a record as [`crate::person::NewPerson`] (the foundation's
+//! part) and a [`crate::person_profile::PersonProfile`] (the rest):
+//! [`PersonDetails::split`] and [`PersonDetails::join`] move between the two.
 //!
 //! Much of this is special-category data (ethnicity, health-related needs,
 //! gender). "Not recorded" (`None`) is kept distinct from "Prefer not to say",
 //! which is an answer the person gave. Nothing here performs I/O.
 //!
-//! The person's age is not a reason to refuse a record here: an under-18
-//! referral must be answered with a clear message at referral and triage, so
-//! this module offers [`is_adult_on`] and [`under_18_message`] for those steps.
+//! [`PersonDetails::parse`] accepts any age; adding or correcting a record
+//! uses [`PersonDetails::parse_adult`], which refuses someone under 18 with
+//! [`crate::person::under_18_refusal`] (built on [`under_18_message`]).
 
 use crate::email::EmailAddress;
 use crate::person::{age_on, parse_date_of_birth, NewPerson};
