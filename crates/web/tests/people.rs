@@ -475,6 +475,27 @@ async fn the_api_reads_corrects_and_lists_the_history() {
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(res.json()["errors"][0]["field"], "date_of_birth");
+    assert!(res.json()["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("youth justice service"));
+
+    // A retried POST gives back the person it added, with 200, not a second person.
+    let mut adult = young.clone();
+    adult["date_of_birth"] = json!("1985-05-05");
+    let first = app
+        .api(Method::POST, "/api/v1/people", t, Some(&adult.to_string()))
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    let retry = app
+        .api(Method::POST, "/api/v1/people", t, Some(&adult.to_string()))
+        .await;
+    assert_eq!(retry.status, StatusCode::OK, "{}", retry.body);
+    assert_eq!(retry.json()["id"], first.json()["id"]);
+    assert_eq!(
+        retry.json()["nhs_number_unknown_reason"],
+        "person_does_not_know"
+    );
 
     // Another site's token finds no one.
     let stranger = app.user("b@example.org", Role::Worker, &[w.other.id]).await;
