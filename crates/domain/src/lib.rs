@@ -14,6 +14,8 @@ pub mod password;
 pub mod person;
 pub mod person_details;
 pub mod prison_number;
+pub mod referral;
+pub mod referral_reference;
 pub mod referral_source;
 pub mod region;
 pub mod role;
