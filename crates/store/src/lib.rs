@@ -19,6 +19,7 @@ pub mod engine;
 pub mod episodes;
 mod error;
 pub mod people;
+pub mod referrals;
 pub mod sessions;
 pub mod sites;
 mod sql;

@@ -77,6 +77,8 @@ mod audit;
 mod episodes;
 #[path = "conformance/people.rs"]
 mod people;
+#[path = "conformance/referrals.rs"]
+mod referrals;
 #[path = "conformance/schema.rs"]
 mod schema;
 #[path = "conformance/sessions.rs"]
