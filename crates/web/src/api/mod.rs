@@ -7,6 +7,7 @@ pub mod audit;
 pub mod episodes;
 pub mod me;
 pub mod people;
+pub mod referrals;
 pub mod sites;
 pub mod tokens;
 pub mod users;
@@ -47,6 +48,10 @@ use utoipa::{Modify, OpenApi};
         audit::list,
         tokens::list,
         tokens::revoke,
+        referrals::list,
+        referrals::create,
+        referrals::show,
+        referrals::decide,
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth, &CommonProblems),
@@ -58,6 +63,7 @@ use utoipa::{Modify, OpenApi};
         (name = "admin", description = "Staff accounts (administrators)"),
         (name = "audit", description = "The audit trail (site managers)"),
         (name = "sites", description = "Sites and the prisons they serve"),
+        (name = "referrals", description = "Referrals in: the triage queue, professional referrals and triage decisions"),
     )
 )]
 pub struct ApiDoc;

@@ -9,6 +9,7 @@ pub mod home;
 pub mod info;
 pub mod ops;
 pub mod people;
+pub mod referrals;
 pub mod settings;
 pub mod signin;
 
