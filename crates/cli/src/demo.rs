@@ -27,6 +27,7 @@
 
 mod journeys;
 mod names;
+mod referrals;
 
 use anyhow::{anyhow, bail, Context};
 use journeys::{plan_journeys, Journey, Step};
@@ -669,6 +670,16 @@ pub async fn seed(
             next_report += PROGRESS_EVERY;
         }
     }
+    let referrals = referrals::seed(
+        store,
+        opts.seed,
+        opts.people_per_site,
+        &workers,
+        &prison_ids,
+        today,
+    )
+    .await?;
+    tracing::info!(referrals, "demo referrals waiting for triage");
     let episodes = episodes_by_state.iter().map(|(_, n)| n).sum();
     tracing::info!(
         sites = site_ids.len(),
