@@ -39,6 +39,8 @@ on_both_engines!(
     a_refused_decision_changes_nothing,
     staff_referrals_land_at_their_own_sites_only,
     referral_history_is_append_only,
+    concurrent_decisions_exactly_one_wins,
+    concurrent_double_submissions_store_one,
 );
 
 struct World {
@@ -791,4 +793,81 @@ async fn referral_history_is_append_only(db: &TestDb) {
         );
     }
     assert_eq!(db.count_rows("referral_event").await, 1);
+}
+
+async fn concurrent_decisions_exactly_one_wins(db: &TestDb) {
+    let w = world(db).await;
+    let manager = db.staff(Role::SiteManager, &[w.leeds.id]).await;
+    for round in 0..4 {
+        let mut new = referral(w.leeds.prisons[0]);
+        new.given_name = format!("Race{round}");
+        let reference = submit(db, &new, "192.0.2.1").await;
+        let id = submitted_id(db, &w.leeds_worker, &reference).await;
+        let decisions = [
+            Decision::NewRecord {
+                prison_id: w.leeds.prisons[0],
+                prison_number: PrisonNumber::parse("A1234BC").unwrap(),
+            },
+            Decision::Decline {
+                reason: DeclineReason::OutsideArea,
+                note: None,
+            },
+        ];
+        let mut tasks = Vec::new();
+        for (decision, caller) in decisions
+            .into_iter()
+            .zip([w.leeds_worker.clone(), manager.clone()])
+        {
+            let store = db.store.clone();
+            tasks.push(tokio::spawn(async move {
+                store.decide_referral(&caller, id, 1, &decision).await
+            }));
+        }
+        let mut wins = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(_) => wins += 1,
+                Err(StoreError::Refused(_) | StoreError::Stale) => {}
+                Err(other) => panic!("round {round}: unexpected {other:?}"),
+            }
+        }
+        assert_eq!(wins, 1, "round {round}: exactly one decision");
+        let r = db.store.referral(&w.leeds_worker, id).await.unwrap();
+        assert_eq!(r.version, 2);
+        let decided = db.count_rows("referral_event").await;
+        assert_eq!(
+            decided,
+            2 * (round + 1),
+            "round {round}: one history line per decision"
+        );
+    }
+    // Only the accepted ones made people, one each.
+    let accepted = db.audit_events_for("referral.accept").await.len() as i64;
+    assert_eq!(db.count_rows("person").await, accepted);
+}
+
+async fn concurrent_double_submissions_store_one(db: &TestDb) {
+    let w = world(db).await;
+    let new = referral(w.leeds.prisons[0]);
+    let mut tasks = Vec::new();
+    for _ in 0..3 {
+        let store = db.store.clone();
+        let new = new.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .submit_public_referral(&from("192.0.2.77"), &new)
+                .await
+        }));
+    }
+    let mut references = std::collections::HashSet::new();
+    for task in tasks {
+        match task.await.unwrap().unwrap() {
+            PublicOutcome::Received(r) | PublicOutcome::AlreadyReceived(r) => {
+                references.insert(r);
+            }
+            PublicOutcome::TooMany => panic!("three clicks are not too many"),
+        }
+    }
+    assert_eq!(references.len(), 1);
+    assert_eq!(db.count_rows("referral").await, 1);
 }
