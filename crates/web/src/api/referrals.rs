@@ -21,7 +21,7 @@ use reconnect_domain::referral_source::ReferralSource;
 use reconnect_domain::window::{eligibility, Eligibility, ReleaseDate};
 use reconnect_domain::{EpisodeId, FieldError, PersonId, PrisonId, SiteId};
 use reconnect_store::referrals::duplicates::{MatchReason, PossibleDuplicate};
-use reconnect_store::referrals::{Referral, ReferralEvent};
+use reconnect_store::referrals::{Referral, ReferralEvent, ReferralStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
@@ -136,6 +136,7 @@ pub struct ReferralDetailJson {
     #[serde(flatten)]
     pub referral: ReferralJson,
     pub eligibility: Eligibility,
+    /// People at your sites who may be the one referred (while it waits for triage).
     pub possible_duplicates: Vec<PossibleDuplicateJson>,
     /// Oldest first; left out of the queue.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -439,7 +440,7 @@ pub async fn show(
     let referral = referral_id(&raw)?;
     let store = state.store();
     let r = store.referral(&id.caller, referral).await?;
-    let duplicates = if r.person_id.is_none() {
+    let duplicates = if r.status == ReferralStatus::New {
         store.referral_duplicates(&id.caller, &r).await?
     } else {
         Vec::new()

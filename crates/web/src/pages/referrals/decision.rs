@@ -16,7 +16,7 @@ use reconnect_domain::episode::{DeclineReason, Reason};
 use reconnect_domain::id::ReferralId;
 use reconnect_domain::{FieldError, PersonId, PrisonId, PrisonNumber};
 use reconnect_store::referrals::decide::Decision;
-use reconnect_store::referrals::Referral;
+use reconnect_store::referrals::{Referral, ReferralStatus};
 use reconnect_store::StoreError;
 use serde::Deserialize;
 
@@ -182,7 +182,8 @@ async fn show_page(
 ) -> Result<Response, PageError> {
     let id = p.identity()?;
     let store = state.store();
-    let duplicates = if r.person_id.is_none() {
+    // Possible duplicates matter (and are shown) only while it waits for triage.
+    let duplicates = if r.status == ReferralStatus::New {
         store.referral_duplicates(&id.caller, r).await?
     } else {
         Vec::new()
