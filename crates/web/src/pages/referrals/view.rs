@@ -3,6 +3,7 @@
 
 use crate::view::{date, when};
 use reconnect_domain::person::age_on;
+use reconnect_domain::validation::lower_first;
 use reconnect_domain::window::{eligibility, release_countdown, Eligibility, ReleaseDate};
 use reconnect_domain::PersonId;
 use reconnect_store::referrals::duplicates::PossibleDuplicate;
@@ -91,7 +92,14 @@ fn duplicate_view(d: &PossibleDuplicate) -> DuplicateView {
         reasons: d
             .reasons
             .iter()
-            .map(|r| r.label())
+            .enumerate()
+            .map(|(i, r)| {
+                if i == 0 {
+                    r.label().to_string()
+                } else {
+                    lower_first(r.label())
+                }
+            })
             .collect::<Vec<_>>()
             .join(", "),
     }
