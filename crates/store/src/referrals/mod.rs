@@ -10,9 +10,11 @@
 //!
 //! - [`submit`]: the public form and staff-entered referrals;
 //! - [`duplicates`]: people at the caller's sites a referral may be about;
-//! - [`decide`]: accept (new record, link, or link and update), or decline;
+//! - [`decide`]: accept (new record, link, or link and update), or decline,
+//!   with what accepting writes in `accept`;
 //! - [`rate`]: counting the public form's submissions per client address.
 
+mod accept;
 pub mod decide;
 pub mod duplicates;
 pub mod rate;
