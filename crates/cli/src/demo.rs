@@ -28,6 +28,7 @@
 mod journeys;
 mod names;
 mod person_details;
+mod referrals;
 
 use anyhow::{anyhow, bail, Context};
 use journeys::{plan_journeys, Journey, Step};
@@ -657,6 +658,16 @@ pub async fn seed(
             next_report += PROGRESS_EVERY;
         }
     }
+    let referrals = referrals::seed(
+        store,
+        opts.seed,
+        opts.people_per_site,
+        &workers,
+        &prison_ids,
+        today,
+    )
+    .await?;
+    tracing::info!(referrals, "demo referrals waiting for triage");
     let episodes = episodes_by_state.iter().map(|(_, n)| n).sum();
     tracing::info!(
         sites = site_ids.len(),

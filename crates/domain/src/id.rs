@@ -78,6 +78,10 @@ typed_id!(
     /// One period of support for a person (they may have several over the years).
     EpisodeId
 );
+typed_id!(
+    /// A referral waiting for (or past) triage.
+    ReferralId
+);
 
 #[cfg(test)]
 mod tests {

@@ -15,6 +15,8 @@ pub mod person;
 pub mod person_details;
 pub mod person_profile;
 pub mod prison_number;
+pub mod referral;
+pub mod referral_reference;
 pub mod referral_source;
 pub mod region;
 pub mod role;

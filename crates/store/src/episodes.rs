@@ -203,7 +203,7 @@ async fn append_event(
 
 /// A site's time windows, read on `conn` (inside the caller's transaction, so
 /// a write never needs a second connection from the pool while it holds one).
-async fn load_windows(conn: &mut AnyConnection, site: SiteId) -> Result<SiteWindows> {
+pub(crate) async fn load_windows(conn: &mut AnyConnection, site: SiteId) -> Result<SiteWindows> {
     let row: Option<(i64, i64, i64)> = sqlx::query_as(
         "SELECT pre_release_weeks, community_support_months, referral_after_release_days \
          FROM site_settings WHERE site_id = $1",

@@ -20,6 +20,7 @@ pub mod episodes;
 mod error;
 pub mod people;
 pub mod person_details;
+pub mod referrals;
 pub mod sessions;
 pub mod sites;
 mod sql;

@@ -79,6 +79,8 @@ mod episodes;
 mod people;
 #[path = "conformance/person_details.rs"]
 mod person_details;
+#[path = "conformance/referrals.rs"]
+mod referrals;
 #[path = "conformance/schema.rs"]
 mod schema;
 #[path = "conformance/sessions.rs"]

@@ -390,7 +390,71 @@ fn person_detail_routes() -> Vec<Route> {
 
 /// Referrals in: the public self-referral form and the triage queue (issue 3).
 fn referral_routes() -> Vec<Route> {
-    vec![]
+    use Access::*;
+    use Method as M;
+    vec![
+        r(M::GET, "/refer", Public, get(pages::referrals::public_form)),
+        r(
+            M::POST,
+            "/refer",
+            Public,
+            post(pages::referrals::public_submit),
+        ),
+        r(
+            M::GET,
+            "/triage",
+            Roles(CASE_ROLES),
+            get(pages::referrals::queue),
+        ),
+        r(
+            M::GET,
+            "/triage/new",
+            Roles(CASE_WRITERS),
+            get(pages::referrals::new_form),
+        ),
+        r(
+            M::POST,
+            "/triage/new",
+            Roles(CASE_WRITERS),
+            post(pages::referrals::create),
+        ),
+        r(
+            M::GET,
+            "/triage/{referral_id}",
+            Roles(CASE_ROLES),
+            get(pages::referrals::show),
+        ),
+        r(
+            M::POST,
+            "/triage/{referral_id}",
+            Roles(CASE_WRITERS),
+            post(pages::referrals::decide),
+        ),
+        r(
+            M::GET,
+            "/api/v1/referrals",
+            Roles(CASE_ROLES),
+            get(api::referrals::list),
+        ),
+        r(
+            M::POST,
+            "/api/v1/referrals",
+            Roles(CASE_WRITERS),
+            post(api::referrals::create),
+        ),
+        r(
+            M::GET,
+            "/api/v1/referrals/{referral_id}",
+            Roles(CASE_ROLES),
+            get(api::referrals::show),
+        ),
+        r(
+            M::POST,
+            "/api/v1/referrals/{referral_id}/decision",
+            Roles(CASE_WRITERS),
+            post(api::referrals::decide),
+        ),
+    ]
 }
 
 /// Consent, allocation, caseloads and capacity (issue 3).

@@ -86,6 +86,38 @@ async fn world() -> World {
     // own path parameter.
     #[allow(unused_mut)]
     let mut children: Vec<(&'static str, String)> = Vec::new();
+    let victim_referral = {
+        let mut new = reconnect_domain::referral::NewReferral {
+            source: ReferralSource::FamilyOrFriend,
+            referrer: Some(reconnect_domain::referral::Referrer {
+                name: "Zara Victimson".into(),
+                relationship: Some("Sister".into()),
+                organisation: None,
+                contact: "07700 900123".into(),
+            }),
+            given_name: "Zebedee".into(),
+            family_name: VICTIM_FAMILY.into(),
+            preferred_name: None,
+            date_of_birth: time::macros::date!(1985 - 02 - 14),
+            nhs_number: Some(nhs),
+            prison_number: Some(PrisonNumber::parse(VICTIM_PRISON_NO).unwrap()),
+            prison_id: Some(b.prisons[0]),
+            site_id: None,
+            expected_release: None,
+            needs: vec![reconnect_domain::referral::HelpNeed::MentalHealth],
+            needs_text: None,
+            contact_preference: reconnect_domain::referral::ContactPreference::ThroughReferrer,
+            contact_details: None,
+        };
+        new.preferred_name = Some("Zeb".into());
+        app.db
+            .store
+            .create_referral(&b_caller, &new)
+            .await
+            .unwrap()
+            .0
+    };
+    children.push(("{referral_id}", victim_referral.to_string()));
     let (other_token, _) = app
         .db
         .store
@@ -339,6 +371,8 @@ async fn every_route_refuses_out_of_scope_callers_and_leaks_nothing() {
         2,
         "a person was added by a refused request"
     );
+    // Nor a referral added, by the public form or anyone else.
+    assert_eq!(app.db.count_rows("referral").await, 1);
     // Nor was an episode started or changed by a refused request.
     assert_eq!(app.db.count_rows("episode").await, 1);
     assert_eq!(app.db.count_rows("episode_event").await, 2);

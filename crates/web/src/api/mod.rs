@@ -8,6 +8,7 @@ pub mod episodes;
 pub mod me;
 pub mod people;
 pub mod person_details;
+pub mod referrals;
 pub mod sites;
 pub mod tokens;
 pub mod users;
@@ -50,6 +51,10 @@ use utoipa::{Modify, OpenApi};
         tokens::revoke,
         people::update,
         people::history,
+        referrals::list,
+        referrals::create,
+        referrals::show,
+        referrals::decide,
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth, &CommonProblems),
@@ -61,6 +66,7 @@ use utoipa::{Modify, OpenApi};
         (name = "admin", description = "Staff accounts (administrators)"),
         (name = "audit", description = "The audit trail (site managers)"),
         (name = "sites", description = "Sites and the prisons they serve"),
+        (name = "referrals", description = "Referrals in: the triage queue, professional referrals and triage decisions"),
     )
 )]
 pub struct ApiDoc;

@@ -11,6 +11,7 @@ pub mod ops;
 pub mod people;
 pub mod person_details;
 pub mod person_form;
+pub mod referrals;
 pub mod settings;
 pub mod signin;
 
