@@ -78,6 +78,14 @@ typed_id!(
     /// One period of support for a person (they may have several over the years).
     EpisodeId
 );
+typed_id!(
+    /// One allocation of a worker (and perhaps a peer mentor) to an episode.
+    AllocationId
+);
+typed_id!(
+    /// One consent the person gave: to take part, or to share information.
+    ConsentId
+);
 
 #[cfg(test)]
 mod tests {
