@@ -68,10 +68,7 @@ impl Urgency {
                     band: 2,
                     key: d.to_julian_day().into(),
                 },
-                None => Urgency {
-                    band: 3,
-                    key: 0,
-                },
+                None => Urgency { band: 3, key: 0 },
             },
         }
     }
@@ -194,7 +191,12 @@ mod tests {
     }
 
     fn pre(days: i64) -> Urgency {
-        Urgency::of(EpisodeState::EngagedBeforeRelease, &known(days), None, TODAY)
+        Urgency::of(
+            EpisodeState::EngagedBeforeRelease,
+            &known(days),
+            None,
+            TODAY,
+        )
     }
 
     fn released(days_ago: i64) -> Urgency {
