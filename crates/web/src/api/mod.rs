@@ -3,7 +3,9 @@
 //! problem documents ([`ApiError`]). The OpenAPI 3.1 document is generated
 //! from the handlers' annotations and served at `/api/openapi.json`.
 
+pub mod allocation;
 pub mod audit;
+pub mod consents;
 pub mod episodes;
 pub mod me;
 pub mod people;
@@ -47,6 +49,15 @@ use utoipa::{Modify, OpenApi};
         audit::list,
         tokens::list,
         tokens::revoke,
+        allocation::show,
+        allocation::allocate,
+        allocation::caseload,
+        allocation::unallocated,
+        allocation::team,
+        allocation::set_capacity,
+        consents::list,
+        consents::record,
+        consents::withdraw,
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth, &CommonProblems),
@@ -58,6 +69,8 @@ use utoipa::{Modify, OpenApi};
         (name = "admin", description = "Staff accounts (administrators)"),
         (name = "audit", description = "The audit trail (site managers)"),
         (name = "sites", description = "Sites and the prisons they serve"),
+        (name = "allocation", description = "Who supports each person, caseloads and capacities"),
+        (name = "consent", description = "Consent to take part and to share information, and its withdrawal"),
     )
 )]
 pub struct ApiDoc;
