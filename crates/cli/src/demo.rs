@@ -25,6 +25,7 @@
 //! their own generator, seeded from the same seed, so they too are the same
 //! for the same seed and day (and the people are the same as without them).
 
+mod allocation;
 mod journeys;
 mod names;
 
@@ -669,6 +670,7 @@ pub async fn seed(
             next_report += PROGRESS_EVERY;
         }
     }
+    allocation::seed(store, &site_ids).await?;
     let episodes = episodes_by_state.iter().map(|(_, n)| n).sum();
     tracing::info!(
         sites = site_ids.len(),
