@@ -41,6 +41,10 @@ pub struct CaseloadEntry {
     pub mentor_name: Option<String>,
     /// For My caseload: is the caller the worker (else the peer mentor)?
     pub as_worker: bool,
+    /// Consent to take part holds today.
+    pub consent_to_take_part: bool,
+    /// How many kinds of partner information may be shared with today.
+    pub sharing_partners: u32,
     pub urgency: Urgency,
 }
 
@@ -67,6 +71,21 @@ const FINAL_STATES: &str = "('declined', 'closed', 'withdrawn')";
 const ENTRY_COLUMNS: &str = "e.id, e.person_id, e.site_id, p.given_name, p.family_name, \
     p.preferred_name, e.state, e.expected_release, e.release_unknown_reason, e.released_on";
 
+/// Consent that holds on the day given as parameter `${n}` (ISO dates
+/// compare as text): to take part (a count), and to share (how many kinds
+/// of partner).
+fn consent_columns(n: usize) -> String {
+    format!(
+        "(SELECT COUNT(*) FROM consent_record c LEFT JOIN consent_withdrawal cw ON cw.consent_id = c.id \
+          WHERE c.episode_id = e.id AND c.kind = 'take_part' AND cw.consent_id IS NULL \
+          AND c.given_on <= ${n}) AS take_part, \
+         (SELECT COUNT(DISTINCT c.partner) FROM consent_record c \
+          LEFT JOIN consent_withdrawal cw ON cw.consent_id = c.id \
+          WHERE c.episode_id = e.id AND c.kind = 'sharing' AND cw.consent_id IS NULL \
+          AND c.given_on <= ${n} AND (c.expires_on IS NULL OR c.expires_on > ${n})) AS sharing"
+    )
+}
+
 #[derive(sqlx::FromRow)]
 struct EntryRow {
     id: String,
@@ -82,6 +101,8 @@ struct EntryRow {
     worker_id: Option<String>,
     worker_name: Option<String>,
     mentor_name: Option<String>,
+    take_part: i64,
+    sharing: i64,
 }
 
 fn date(s: &str) -> Result<Date> {
@@ -116,6 +137,8 @@ impl EntryRow {
             expected_release,
             released_on,
             as_worker: self.worker_id.as_deref() == Some(caller.to_string().as_str()),
+            consent_to_take_part: self.take_part > 0,
+            sharing_partners: u32::try_from(self.sharing).unwrap_or(0),
             worker_name: self.worker_name,
             mentor_name: self.mentor_name,
         })
@@ -191,12 +214,13 @@ impl Store {
         }
         let sql = format!(
             "SELECT {ENTRY_COLUMNS}, a.worker_id, w.display_name AS worker_name, \
-             m.display_name AS mentor_name \
+             m.display_name AS mentor_name, {} \
              FROM allocation a JOIN episode e ON e.id = a.episode_id JOIN person p ON p.id = e.person_id \
              JOIN app_user w ON w.id = a.worker_id LEFT JOIN app_user m ON m.id = a.mentor_id \
              WHERE a.ended_at IS NULL AND (a.worker_id = $1 OR a.mentor_id = $1) \
              AND e.state NOT IN {FINAL_STATES} AND p.site_id IN ({})",
-            param_list(2, sites.len())
+            consent_columns(2),
+            param_list(3, sites.len())
         );
         self.audited_list(caller, &sql, Some(caller.user_id()), "on their caseload")
             .await
@@ -210,11 +234,12 @@ impl Store {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT {ENTRY_COLUMNS}, NULL AS worker_id, NULL AS worker_name, NULL AS mentor_name \
+            "SELECT {ENTRY_COLUMNS}, NULL AS worker_id, NULL AS worker_name, NULL AS mentor_name, {} \
              FROM episode e JOIN person p ON p.id = e.person_id \
              WHERE e.state NOT IN {FINAL_STATES} AND e.state <> 'referred' AND p.site_id IN ({}) \
              AND NOT EXISTS (SELECT 1 FROM allocation a WHERE a.episode_id = e.id AND a.ended_at IS NULL)",
-            param_list(1, sites.len())
+            consent_columns(1),
+            param_list(2, sites.len())
         );
         self.audited_list(caller, &sql, None, "unallocated").await
     }
@@ -233,6 +258,7 @@ impl Store {
         if let Some(u) = user {
             q = q.bind(u.to_string());
         }
+        q = q.bind(crate::episodes::iso(today));
         for s in sites {
             q = q.bind(s.to_string());
         }

@@ -369,6 +369,9 @@ async fn my_caseload_and_the_unallocated_list_by_urgency() {
     assert!(soames < farley, "the sooner release comes first");
     assert!(res.body.contains("released in 3 days"));
     assert!(res.body.contains("Release within 14 days"));
+    assert!(res
+        .body
+        .contains("Consent to take part not recorded; no sharing"));
     assert!(!res.body.contains("Ada Waite"));
     // The navigation leads with the caseload.
     let nav = res.body.find("href=\"/caseload\"").unwrap();
@@ -519,6 +522,7 @@ async fn the_api_allocates_records_consent_and_lists_caseloads() {
     assert_eq!(list[0]["your_role"], "worker");
     assert_eq!(list[0]["priority"], "release_soon");
     assert_eq!(list[0]["release_countdown"], "released in 5 days");
+    assert_eq!(list[0]["consent_to_take_part"], false);
     let res = api(Method::GET, "/api/v1/unallocated".into(), &token, None).await;
     assert_eq!(res.json().as_array().unwrap().len(), 0);
 

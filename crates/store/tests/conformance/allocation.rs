@@ -632,6 +632,29 @@ async fn caseload_is_sorted_by_urgency_and_scoped(db: &TestDb) {
             .await
             .unwrap();
     }
+    // Consent shown on the caseload: to take part, and how many partners
+    // information may be shared with today (withdrawn and later ones left out).
+    let take_part = ConsentToTakePart {
+        given_on: today,
+        how: ConsentMethod::Verbal,
+        recorded_by: w.worker.user_id(),
+    };
+    s.record_consent_to_take_part(&w.worker, soon, &take_part, EngagementBasis::Voluntary)
+        .await
+        .unwrap();
+    for partner in [
+        SharingPartner::Gp,
+        SharingPartner::Gp,
+        SharingPartner::Housing,
+    ] {
+        let c = SharingConsent::new(partner, today, "Release date", None, today).unwrap();
+        s.record_sharing_consent(&w.worker, soon, &c).await.unwrap();
+    }
+    let c = SharingConsent::new(SharingPartner::Probation, today, "Dates", None, today).unwrap();
+    let gone = s.record_sharing_consent(&w.worker, soon, &c).await.unwrap();
+    s.withdraw_consent(&w.worker, soon, gone, None)
+        .await
+        .unwrap();
     // Someone else's person is not on this worker's caseload.
     let theirs = accepted(db, &w, "Theirs").await;
     s.allocate(&w.worker, theirs, None, &to(&w.other_worker, None))
@@ -641,6 +664,10 @@ async fn caseload_is_sorted_by_urgency_and_scoped(db: &TestDb) {
     let caseload = s.my_caseload(&w.worker).await.unwrap();
     let order: Vec<&str> = caseload.iter().map(|e| e.family_name.as_str()).collect();
     assert_eq!(order, ["Soon", "Out", "Far", "Unknown"]);
+    assert!(caseload[0].consent_to_take_part);
+    assert_eq!(caseload[0].sharing_partners, 2);
+    assert!(!caseload[1].consent_to_take_part);
+    assert_eq!(caseload[1].sharing_partners, 0);
     assert!(caseload.iter().all(|e| e.as_worker));
     let mentoring = s.my_caseload(&w.mentor).await.unwrap();
     assert_eq!(mentoring.len(), 4);

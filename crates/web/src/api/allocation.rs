@@ -122,6 +122,8 @@ async fn detail(
 }
 
 /// Who supports the person during an episode.
+///
+/// The read is audited as a read of the person's record.
 #[utoipa::path(get, path = "/api/v1/episodes/{episode_id}/allocation", operation_id = "show_allocation", tag = "allocation",
     params(("episode_id" = String, Path, description = "The episode's id")),
     responses(
@@ -135,6 +137,9 @@ pub async fn show(
     Path(raw): Path<String>,
 ) -> Result<Json<AllocationDetailJson>, ApiError> {
     let episode = episode_id(&raw)?;
+    // The audited read of the person's record, and "not found" for anyone else's.
+    let e = state.store().episode(&id.caller, episode).await?;
+    state.store().get_person(&id.caller, e.person_id).await?;
     Ok(Json(detail(&state, &id.caller, episode).await?))
 }
 
@@ -258,6 +263,10 @@ pub struct CaseloadEntryJson {
     pub worker_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mentor_name: Option<String>,
+    /// Consent to take part holds today.
+    pub consent_to_take_part: bool,
+    /// How many kinds of partner information may be shared with today.
+    pub sharing_partners: u32,
 }
 
 fn entry_json(e: &CaseloadEntry, today: time::Date, mine: bool) -> CaseloadEntryJson {
@@ -289,6 +298,8 @@ fn entry_json(e: &CaseloadEntry, today: time::Date, mine: bool) -> CaseloadEntry
         }),
         worker_name: e.worker_name.clone(),
         mentor_name: e.mentor_name.clone(),
+        consent_to_take_part: e.consent_to_take_part,
+        sharing_partners: e.sharing_partners,
     }
 }
 

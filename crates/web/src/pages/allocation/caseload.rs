@@ -39,8 +39,13 @@ pub enum List {
 /// The headings of the cells after name, state and priority.
 pub fn headings(list: List) -> Vec<&'static str> {
     match list {
-        List::Mine => vec!["Release", "You are their", "Worker and peer mentor"],
-        List::Unallocated => vec!["Release"],
+        List::Mine => vec![
+            "Release",
+            "Consent",
+            "You are their",
+            "Worker and peer mentor",
+        ],
+        List::Unallocated => vec!["Release", "Consent"],
     }
 }
 
@@ -59,6 +64,20 @@ pub fn countdown(e: &CaseloadEntry, today: Date) -> String {
     }
 }
 
+/// "Taking part; may share with 2 kinds of partner", or what is missing.
+pub fn consent_summary(e: &CaseloadEntry) -> String {
+    let take_part = if e.consent_to_take_part {
+        "Taking part"
+    } else {
+        "Consent to take part not recorded"
+    };
+    match e.sharing_partners {
+        0 => format!("{take_part}; no sharing"),
+        1 => format!("{take_part}; may share with 1 kind of partner"),
+        n => format!("{take_part}; may share with {n} kinds of partner"),
+    }
+}
+
 pub fn row(e: &CaseloadEntry, list: List, today: Date) -> CaseloadRow {
     let priority = if e.urgency.is_soon() {
         Some(format!("Release within {SOON_DAYS} days"))
@@ -67,7 +86,7 @@ pub fn row(e: &CaseloadEntry, list: List, today: Date) -> CaseloadRow {
     } else {
         None
     };
-    let mut cells = vec![countdown(e, today)];
+    let mut cells = vec![countdown(e, today), consent_summary(e)];
     if list == List::Mine {
         cells.push(if e.as_worker {
             "RECONNECT worker".to_string()
