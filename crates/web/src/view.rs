@@ -38,7 +38,9 @@ pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
     let mut items = vec![("/", "Home")];
     if role.reads_cases() {
         // A worker's or mentor's day starts from their caseload.
-        items.push(("/caseload", "My caseload"));
+        if matches!(role, Role::Worker | Role::PeerMentor) {
+            items.push(("/caseload", "My caseload"));
+        }
         items.push(("/people", "People"));
         items.push(("/unallocated", "Unallocated"));
     }

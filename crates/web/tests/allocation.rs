@@ -313,6 +313,26 @@ async fn consent_is_voluntary_and_withdrawal_is_immediate() {
             )
         })
         .unwrap();
+    let take_part = w
+        .app
+        .db
+        .store
+        .consents(&caller, ep)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| {
+            matches!(
+                c.subject,
+                reconnect_store::consents::ConsentSubject::TakePart { .. }
+            )
+        })
+        .unwrap();
+    let res = w
+        .app
+        .get(&mut w.b, &format!("{page}/{}/withdraw", take_part.id))
+        .await;
+    assert!(res.body.contains("Record that they want to stop"));
     let mut mb = w.app.sign_in("mentor@example.org").await;
     let withdraw = format!("{page}/{}/withdraw", gp.id);
     let res = w.app.get(&mut mb, &withdraw).await;
@@ -376,6 +396,10 @@ async fn my_caseload_and_the_unallocated_list_by_urgency() {
     // The navigation leads with the caseload.
     let nav = res.body.find("href=\"/caseload\"").unwrap();
     assert!(nav < res.body.find("href=\"/people\"").unwrap());
+    let mut mgr = w.app.sign_in("manager@example.org").await;
+    let res = w.app.get(&mut mgr, "/unallocated").await;
+    assert!(!res.body.contains("href=\"/caseload\""));
+    assert!(res.body.contains("href=\"/team\""));
 
     let res = w.app.get(&mut w.b, "/unallocated").await;
     assert_eq!(res.status, StatusCode::OK);

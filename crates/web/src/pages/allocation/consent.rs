@@ -361,6 +361,8 @@ struct WithdrawPage {
     ep: EpisodeRef,
     what: String,
     given_on: String,
+    /// Consent to take part (not to share).
+    take_part: bool,
     form_href: String,
     back_href: String,
     reason: String,
@@ -396,6 +398,7 @@ fn withdraw_page(
         errors,
         what: consent_what(c),
         given_on: date(c.given_on),
+        take_part: matches!(c.subject, ConsentSubject::TakePart { .. }),
         form_href: format!("{}/consent/{}/withdraw", r.href, c.id),
         back_href: format!("{}/consent", r.href),
         reason,
