@@ -165,3 +165,78 @@ pub async fn unallocated(State(state): State<AppState>, p: Page) -> Result<Respo
         allocate_links: id.user.role.writes_cases(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reconnect_domain::caseload::Urgency;
+    use reconnect_domain::episode::EpisodeState;
+    use reconnect_domain::{EpisodeId, PersonId, SiteId};
+    use time::macros::date;
+    use time::Duration;
+
+    const TODAY: Date = date!(2026 - 11 - 21);
+
+    fn entry(state: EpisodeState, expected: i64, released: Option<i64>) -> CaseloadEntry {
+        let expected_release = ReleaseDate::Known(TODAY + Duration::days(expected));
+        let released_on = released.map(|d| TODAY + Duration::days(d));
+        CaseloadEntry {
+            episode_id: EpisodeId::new(),
+            person_id: PersonId::new(),
+            site_id: SiteId::new(),
+            given_name: "Ada".into(),
+            family_name: "Lovelace".into(),
+            preferred_name: None,
+            urgency: Urgency::of(state, &expected_release, released_on, TODAY),
+            state,
+            expected_release,
+            released_on,
+            worker_name: Some("Priya".into()),
+            mentor_name: None,
+            as_worker: false,
+            consent_to_take_part: true,
+            sharing_partners: 1,
+        }
+    }
+
+    #[test]
+    fn countdowns_say_what_happened_or_is_expected() {
+        let e = entry(EpisodeState::EngagedBeforeRelease, 5, None);
+        assert_eq!(countdown(&e, TODAY), "released in 5 days");
+        let e = entry(EpisodeState::CommunitySupport, -10, Some(-3));
+        assert_eq!(countdown(&e, TODAY), "released 3 days ago");
+        let e = entry(EpisodeState::EngagedBeforeRelease, -2, None);
+        assert_eq!(
+            countdown(&e, TODAY),
+            "expected 2 days ago: not yet marked as released"
+        );
+    }
+
+    #[test]
+    fn rows_carry_priority_consent_and_roles() {
+        let r = row(
+            &entry(EpisodeState::EngagedBeforeRelease, 5, None),
+            List::Mine,
+            TODAY,
+        );
+        assert_eq!(r.name, "Ada Lovelace");
+        assert_eq!(r.priority.as_deref(), Some("Release within 14 days"));
+        assert_eq!(
+            r.cells,
+            [
+                "released in 5 days",
+                "Taking part; may share with 1 kind of partner",
+                "Peer mentor",
+                "Priya (no peer mentor)"
+            ]
+        );
+        assert_eq!(r.cells.len(), headings(List::Mine).len());
+        let r = row(
+            &entry(EpisodeState::Accepted, 60, None),
+            List::Unallocated,
+            TODAY,
+        );
+        assert_eq!(r.priority, None);
+        assert_eq!(r.cells.len(), headings(List::Unallocated).len());
+    }
+}
