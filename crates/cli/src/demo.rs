@@ -25,6 +25,7 @@
 //! their own generator, seeded from the same seed, so they too are the same
 //! for the same seed and day (and the people are the same as without them).
 
+mod allocation;
 mod journeys;
 mod names;
 mod person_details;
@@ -668,6 +669,7 @@ pub async fn seed(
     )
     .await?;
     tracing::info!(referrals, "demo referrals waiting for triage");
+    allocation::seed(store, &site_ids).await?;
     let episodes = episodes_by_state.iter().map(|(_, n)| n).sum();
     tracing::info!(
         sites = site_ids.len(),

@@ -82,6 +82,14 @@ typed_id!(
     /// A referral waiting for (or past) triage.
     ReferralId
 );
+typed_id!(
+    /// One allocation of a worker (and perhaps a peer mentor) to an episode.
+    AllocationId
+);
+typed_id!(
+    /// One consent the person gave: to take part, or to share information.
+    ConsentId
+);
 
 #[cfg(test)]
 mod tests {

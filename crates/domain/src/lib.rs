@@ -4,6 +4,7 @@
 //!
 //! Nothing here performs I/O; the store and web crates build on these types.
 
+pub mod caseload;
 pub mod clock;
 pub mod consent;
 pub mod email;
@@ -26,7 +27,7 @@ pub mod window;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use email::EmailAddress;
-pub use id::{EpisodeId, PersonId, PrisonId, SiteId, TokenId, UserId};
+pub use id::{AllocationId, ConsentId, EpisodeId, PersonId, PrisonId, SiteId, TokenId, UserId};
 pub use nhs_number::NhsNumber;
 pub use prison_number::PrisonNumber;
 pub use region::Region;

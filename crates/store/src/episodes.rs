@@ -537,6 +537,12 @@ impl Store {
         if r.rows_affected() != 1 {
             return Err(StoreError::Stale);
         }
+        // Allocation (see allocation.rs): an episode that ends, or moves to
+        // another site's staff, leaves its worker's and mentor's caseloads in
+        // this same transaction.
+        if progress.state.is_terminal() || matches!(action, Action::TransferSite { .. }) {
+            crate::allocation::end_current(&mut tx, id, now, caller, &outcome.summary).await?;
+        }
         append_event(
             &mut tx,
             id,

@@ -14,7 +14,10 @@
 //! - Every write of personal data, and every read of a person's record, appends
 //!   an [`audit`] event inside the same transaction as the change.
 
+pub mod allocation;
 pub mod audit;
+pub mod caseloads;
+pub mod consents;
 pub mod engine;
 pub mod episodes;
 mod error;

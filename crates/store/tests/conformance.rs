@@ -71,6 +71,8 @@ macro_rules! on_postgres {
     };
 }
 
+#[path = "conformance/allocation.rs"]
+mod allocation;
 #[path = "conformance/audit.rs"]
 mod audit;
 #[path = "conformance/episodes.rs"]

@@ -459,7 +459,128 @@ fn referral_routes() -> Vec<Route> {
 
 /// Consent, allocation, caseloads and capacity (issue 3).
 fn allocation_routes() -> Vec<Route> {
-    vec![]
+    use pages::allocation::{allocate, caseload, consent, team};
+    use Access::*;
+    use Method as M;
+    vec![
+        r(M::GET, "/caseload", Roles(CASE_ROLES), get(caseload::mine)),
+        r(
+            M::GET,
+            "/unallocated",
+            Roles(CASE_ROLES),
+            get(caseload::unallocated),
+        ),
+        r(M::GET, "/team", Roles(SITE_MANAGERS), get(team::list)),
+        r(
+            M::GET,
+            "/team/{site_id}/{user_id}",
+            Roles(SITE_MANAGERS),
+            get(team::capacity_form),
+        ),
+        r(
+            M::POST,
+            "/team/{site_id}/{user_id}",
+            Roles(SITE_MANAGERS),
+            post(team::capacity_submit),
+        ),
+        r(
+            M::GET,
+            "/people/{person_id}/episodes/{episode_id}/allocation",
+            Roles(CASE_ROLES),
+            get(allocate::show),
+        ),
+        r(
+            M::POST,
+            "/people/{person_id}/episodes/{episode_id}/allocation",
+            Roles(CASE_WRITERS),
+            post(allocate::submit),
+        ),
+        r(
+            M::GET,
+            "/people/{person_id}/episodes/{episode_id}/consent",
+            Roles(CASE_ROLES),
+            get(consent::show),
+        ),
+        r(
+            M::POST,
+            "/people/{person_id}/episodes/{episode_id}/consent/take-part",
+            Roles(CASE_WRITERS),
+            post(consent::take_part),
+        ),
+        r(
+            M::POST,
+            "/people/{person_id}/episodes/{episode_id}/consent/sharing",
+            Roles(CASE_WRITERS),
+            post(consent::sharing),
+        ),
+        // Withdrawal is never refused: every role on the case may record it.
+        r(
+            M::GET,
+            "/people/{person_id}/episodes/{episode_id}/consent/{consent_id}/withdraw",
+            Roles(CASE_ROLES),
+            get(consent::withdraw_form),
+        ),
+        r(
+            M::POST,
+            "/people/{person_id}/episodes/{episode_id}/consent/{consent_id}/withdraw",
+            Roles(CASE_ROLES),
+            post(consent::withdraw),
+        ),
+        r(
+            M::GET,
+            "/api/v1/caseload",
+            Roles(CASE_ROLES),
+            get(api::allocation::caseload),
+        ),
+        r(
+            M::GET,
+            "/api/v1/unallocated",
+            Roles(CASE_ROLES),
+            get(api::allocation::unallocated),
+        ),
+        r(
+            M::GET,
+            "/api/v1/team",
+            Roles(SITE_MANAGERS),
+            get(api::allocation::team),
+        ),
+        r(
+            M::PUT,
+            "/api/v1/sites/{site_id}/team/{user_id}/capacity",
+            Roles(SITE_MANAGERS),
+            put(api::allocation::set_capacity),
+        ),
+        r(
+            M::GET,
+            "/api/v1/episodes/{episode_id}/allocation",
+            Roles(CASE_ROLES),
+            get(api::allocation::show),
+        ),
+        r(
+            M::PUT,
+            "/api/v1/episodes/{episode_id}/allocation",
+            Roles(CASE_WRITERS),
+            put(api::allocation::allocate),
+        ),
+        r(
+            M::GET,
+            "/api/v1/episodes/{episode_id}/consents",
+            Roles(CASE_ROLES),
+            get(api::consents::list),
+        ),
+        r(
+            M::POST,
+            "/api/v1/episodes/{episode_id}/consents",
+            Roles(CASE_WRITERS),
+            post(api::consents::record),
+        ),
+        r(
+            M::POST,
+            "/api/v1/episodes/{episode_id}/consents/{consent_id}/withdraw",
+            Roles(CASE_ROLES),
+            post(api::consents::withdraw),
+        ),
+    ]
 }
 
 /// Needs, assessments, the plan and the release-day plan (issue 3).

@@ -37,10 +37,16 @@ pub struct Layout {
 pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
     let mut items = vec![("/", "Home")];
     if role.reads_cases() {
+        // A worker's or mentor's day starts from their caseload.
+        if matches!(role, Role::Worker | Role::PeerMentor) {
+            items.push(("/caseload", "My caseload"));
+        }
         items.push(("/people", "People"));
         items.push(("/triage", "Referrals to triage"));
+        items.push(("/unallocated", "Unallocated"));
     }
     if role.reads_site_audit() {
+        items.push(("/team", "Team"));
         items.push(("/audit", "Audit trail"));
         items.push(("/settings", "Site settings"));
     }

@@ -118,6 +118,22 @@ async fn world() -> World {
             .0
     };
     children.push(("{referral_id}", victim_referral.to_string()));
+    let today = app.db.now().date();
+    let gp = reconnect_domain::consent::SharingConsent::new(
+        reconnect_domain::consent::SharingPartner::Gp,
+        today,
+        "Medication",
+        None,
+        today,
+    )
+    .unwrap();
+    let consent = app
+        .db
+        .store
+        .record_sharing_consent(&b_caller, victim_episode, &gp)
+        .await
+        .unwrap();
+    children.push(("{consent_id}", consent.to_string()));
     let (other_token, _) = app
         .db
         .store

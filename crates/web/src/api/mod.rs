@@ -3,7 +3,9 @@
 //! problem documents ([`ApiError`]). The OpenAPI 3.1 document is generated
 //! from the handlers' annotations and served at `/api/openapi.json`.
 
+pub mod allocation;
 pub mod audit;
+pub mod consents;
 pub mod episodes;
 pub mod me;
 pub mod people;
@@ -55,6 +57,15 @@ use utoipa::{Modify, OpenApi};
         referrals::create,
         referrals::show,
         referrals::decide,
+        allocation::show,
+        allocation::allocate,
+        allocation::caseload,
+        allocation::unallocated,
+        allocation::team,
+        allocation::set_capacity,
+        consents::list,
+        consents::record,
+        consents::withdraw,
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth, &CommonProblems),
@@ -67,6 +78,8 @@ use utoipa::{Modify, OpenApi};
         (name = "audit", description = "The audit trail (site managers)"),
         (name = "sites", description = "Sites and the prisons they serve"),
         (name = "referrals", description = "Referrals in: the triage queue, professional referrals and triage decisions"),
+        (name = "allocation", description = "Who supports each person, caseloads and capacities"),
+        (name = "consent", description = "Consent to take part and to share information, and its withdrawal"),
     )
 )]
 pub struct ApiDoc;

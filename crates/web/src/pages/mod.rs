@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod allocation;
 pub mod audit;
 pub mod episodes;
 pub mod figures;
