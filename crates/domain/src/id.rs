@@ -78,6 +78,22 @@ typed_id!(
     /// One period of support for a person (they may have several over the years).
     EpisodeId
 );
+typed_id!(
+    /// A need recorded on an episode.
+    NeedId
+);
+typed_id!(
+    /// One assessment of a person's needs, scoring each domain.
+    AssessmentId
+);
+typed_id!(
+    /// A goal in a person's plan.
+    GoalId
+);
+typed_id!(
+    /// An action in a person's plan.
+    PlanActionId
+);
 
 #[cfg(test)]
 mod tests {
