@@ -15,6 +15,7 @@
 //!   an [`audit`] event inside the same transaction as the change.
 
 pub mod audit;
+pub mod care_plan;
 pub mod engine;
 pub mod episodes;
 mod error;
