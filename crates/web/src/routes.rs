@@ -373,7 +373,101 @@ fn allocation_routes() -> Vec<Route> {
 
 /// Needs, assessments, the plan and the release-day plan (issue 3).
 fn plan_routes() -> Vec<Route> {
-    vec![]
+    use pages::care_plan as cp;
+    use Access::*;
+    use Method as M;
+    vec![
+        r(
+            M::GET,
+            "/people/{person_id}/episodes/{episode_id}/needs",
+            Roles(CASE_ROLES),
+            get(cp::needs),
+        ),
+        r(
+            M::POST,
+            "/people/{person_id}/episodes/{episode_id}/needs",
+            Roles(CASE_WRITERS),
+            post(cp::need_add),
+        ),
+        r(
+            M::GET,
+            "/people/{person_id}/episodes/{episode_id}/needs/{need_id}",
+            Roles(CASE_ROLES),
+            get(cp::need_page),
+        ),
+        r(
+            M::POST,
+            "/people/{person_id}/episodes/{episode_id}/needs/{need_id}",
+            Roles(CASE_WRITERS),
+            post(cp::need_update),
+        ),
+        r(
+            M::GET,
+            "/people/{person_id}/episodes/{episode_id}/assessments",
+            Roles(CASE_ROLES),
+            get(cp::assessments),
+        ),
+        r(
+            M::GET,
+            "/people/{person_id}/episodes/{episode_id}/assessments/new",
+            Roles(CASE_WRITERS),
+            get(cp::assessment_form),
+        ),
+        r(
+            M::POST,
+            "/people/{person_id}/episodes/{episode_id}/assessments/new",
+            Roles(CASE_WRITERS),
+            post(cp::assessment_submit),
+        ),
+        r(
+            M::GET,
+            "/people/{person_id}/episodes/{episode_id}/plan",
+            Roles(CASE_ROLES),
+            get(cp::plan),
+        ),
+        r(
+            M::POST,
+            "/people/{person_id}/episodes/{episode_id}/plan/goals",
+            Roles(CASE_WRITERS),
+            post(cp::goal_add),
+        ),
+        r(
+            M::POST,
+            "/people/{person_id}/episodes/{episode_id}/plan/actions",
+            Roles(CASE_WRITERS),
+            post(cp::action_add),
+        ),
+        r(
+            M::GET,
+            "/people/{person_id}/episodes/{episode_id}/plan/actions/{plan_action_id}",
+            Roles(CASE_ROLES),
+            get(cp::action_page),
+        ),
+        r(
+            M::POST,
+            "/people/{person_id}/episodes/{episode_id}/plan/actions/{plan_action_id}",
+            Roles(CASE_WRITERS),
+            post(cp::action_close),
+        ),
+        r(
+            M::GET,
+            "/people/{person_id}/episodes/{episode_id}/release-day",
+            Roles(CASE_ROLES),
+            get(cp::release_day),
+        ),
+        r(
+            M::GET,
+            "/people/{person_id}/episodes/{episode_id}/release-day/edit",
+            Roles(CASE_WRITERS),
+            get(cp::release_day_edit),
+        ),
+        r(
+            M::POST,
+            "/people/{person_id}/episodes/{episode_id}/release-day/edit",
+            Roles(CASE_WRITERS),
+            post(cp::release_day_save),
+        ),
+    ]
 }
 
 /// Contacts, appointments and case notes (issue 3).

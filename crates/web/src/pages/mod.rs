@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod audit;
+pub mod care_plan;
 pub mod episodes;
 pub mod figures;
 pub mod home;
