@@ -467,6 +467,72 @@ fn plan_routes() -> Vec<Route> {
             Roles(CASE_WRITERS),
             post(cp::release_day_save),
         ),
+        r(
+            M::GET,
+            "/api/v1/episodes/{episode_id}/needs",
+            Roles(CASE_ROLES),
+            get(api::care_plan::needs::list),
+        ),
+        r(
+            M::POST,
+            "/api/v1/episodes/{episode_id}/needs",
+            Roles(CASE_WRITERS),
+            post(api::care_plan::needs::add),
+        ),
+        r(
+            M::POST,
+            "/api/v1/episodes/{episode_id}/needs/{need_id}/updates",
+            Roles(CASE_WRITERS),
+            post(api::care_plan::needs::update),
+        ),
+        r(
+            M::GET,
+            "/api/v1/episodes/{episode_id}/assessments",
+            Roles(CASE_ROLES),
+            get(api::care_plan::assessments::list),
+        ),
+        r(
+            M::POST,
+            "/api/v1/episodes/{episode_id}/assessments",
+            Roles(CASE_WRITERS),
+            post(api::care_plan::assessments::record),
+        ),
+        r(
+            M::GET,
+            "/api/v1/episodes/{episode_id}/plan",
+            Roles(CASE_ROLES),
+            get(api::care_plan::plan::show),
+        ),
+        r(
+            M::POST,
+            "/api/v1/episodes/{episode_id}/plan/goals",
+            Roles(CASE_WRITERS),
+            post(api::care_plan::plan::add_goal),
+        ),
+        r(
+            M::POST,
+            "/api/v1/episodes/{episode_id}/plan/actions",
+            Roles(CASE_WRITERS),
+            post(api::care_plan::plan::add_action),
+        ),
+        r(
+            M::POST,
+            "/api/v1/episodes/{episode_id}/plan/actions/{plan_action_id}/close",
+            Roles(CASE_WRITERS),
+            post(api::care_plan::plan::close_action),
+        ),
+        r(
+            M::GET,
+            "/api/v1/episodes/{episode_id}/release-plan",
+            Roles(CASE_ROLES),
+            get(api::care_plan::release_plan::show),
+        ),
+        r(
+            M::PUT,
+            "/api/v1/episodes/{episode_id}/release-plan",
+            Roles(CASE_WRITERS),
+            put(api::care_plan::release_plan::save),
+        ),
     ]
 }
 

@@ -4,6 +4,7 @@
 //! from the handlers' annotations and served at `/api/openapi.json`.
 
 pub mod audit;
+pub mod care_plan;
 pub mod episodes;
 pub mod me;
 pub mod people;
@@ -47,6 +48,17 @@ use utoipa::{Modify, OpenApi};
         audit::list,
         tokens::list,
         tokens::revoke,
+        care_plan::needs::list,
+        care_plan::needs::add,
+        care_plan::needs::update,
+        care_plan::assessments::list,
+        care_plan::assessments::record,
+        care_plan::plan::show,
+        care_plan::plan::add_goal,
+        care_plan::plan::add_action,
+        care_plan::plan::close_action,
+        care_plan::release_plan::show,
+        care_plan::release_plan::save,
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth, &CommonProblems),
@@ -58,6 +70,7 @@ use utoipa::{Modify, OpenApi};
         (name = "admin", description = "Staff accounts (administrators)"),
         (name = "audit", description = "The audit trail (site managers)"),
         (name = "sites", description = "Sites and the prisons they serve"),
+        (name = "care plan", description = "An episode's needs, assessments, plan and release-day plan"),
     )
 )]
 pub struct ApiDoc;
