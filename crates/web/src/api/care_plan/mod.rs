@@ -16,7 +16,9 @@ pub mod release_plan;
 
 pub use assessments::{AssessmentJson, NewAssessmentJson, ScoreJson};
 pub use needs::{NeedChangeJson, NeedJson, NeedUpdateJson, NewNeedJson};
-pub use plan::{ActionJson, CloseActionJson, GoalJson, NewActionJson, NewGoalJson, PlanJson};
+pub use plan::{
+    ClosePlanActionJson, GoalJson, NewGoalJson, NewPlanActionJson, PlanActionJson, PlanJson,
+};
 pub use release_plan::{
     ChecklistItemJson, ReleasePlanJson, ReleasePlanVersionJson, SaveReleasePlanJson,
 };

@@ -31,7 +31,7 @@ pub struct GoalJson {
 
 /// An action in the plan.
 #[derive(Serialize, ToSchema)]
-pub struct ActionJson {
+pub struct PlanActionJson {
     pub id: PlanActionId,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub goal_id: Option<GoalId>,
@@ -57,7 +57,7 @@ pub struct ActionJson {
 pub struct PlanJson {
     pub goals: Vec<GoalJson>,
     /// By due date.
-    pub actions: Vec<ActionJson>,
+    pub actions: Vec<PlanActionJson>,
 }
 
 /// A new goal.
@@ -71,7 +71,7 @@ pub struct NewGoalJson {
 /// A new action.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NewActionJson {
+pub struct NewPlanActionJson {
     pub text: String,
     /// person, reconnect, peer_mentor, prison, probation, nhs or voluntary_sector.
     pub owner: String,
@@ -86,7 +86,7 @@ pub struct NewActionJson {
 /// Closing an action.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CloseActionJson {
+pub struct ClosePlanActionJson {
     /// The action's version as you last read it.
     pub version: i64,
     /// done or dropped.
@@ -105,8 +105,8 @@ fn goal_json(g: Goal) -> GoalJson {
     }
 }
 
-fn action_json(a: PlanAction, today: Date) -> ActionJson {
-    ActionJson {
+fn action_json(a: PlanAction, today: Date) -> PlanActionJson {
+    PlanActionJson {
         id: a.id,
         goal_id: a.goal,
         text: a.text,
@@ -186,9 +186,9 @@ pub async fn add_goal(
 /// The same open action twice is refused (409).
 #[utoipa::path(post, path = "/api/v1/episodes/{episode_id}/plan/actions", operation_id = "add_action", tag = "care plan",
     params(("episode_id" = String, Path, description = "The episode's id")),
-    request_body = NewActionJson,
+    request_body = NewPlanActionJson,
     responses(
-        (status = 201, description = "The action", body = ActionJson),
+        (status = 201, description = "The action", body = PlanActionJson),
         (status = 403, description = "Your role cannot change case records", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such episode at your sites", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The action is already there, or the episode has ended", body = Problem, content_type = "application/problem+json"),
@@ -199,9 +199,9 @@ pub async fn add_action(
     ApiCaller(id): ApiCaller,
     Path(raw): Path<String>,
     ApiJson(body): ApiJson<Value>,
-) -> Result<(StatusCode, Json<ActionJson>), ApiError> {
+) -> Result<(StatusCode, Json<PlanActionJson>), ApiError> {
     let e = episode(&state, &id.caller, &raw).await?;
-    let body: NewActionJson = from_body(body)?;
+    let body: NewPlanActionJson = from_body(body)?;
     let store = state.store();
     let today = store.now().date();
     let mut errors: Vec<FieldError> = Vec::new();
@@ -240,9 +240,9 @@ pub async fn add_action(
         ("episode_id" = String, Path, description = "The episode's id"),
         ("plan_action_id" = String, Path, description = "The action's id"),
     ),
-    request_body = CloseActionJson,
+    request_body = ClosePlanActionJson,
     responses(
-        (status = 200, description = "The action now", body = ActionJson),
+        (status = 200, description = "The action now", body = PlanActionJson),
         (status = 403, description = "Your role cannot change case records", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such action on an episode at your sites", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already closed, changed since you read it, or the episode has ended", body = Problem, content_type = "application/problem+json"),
@@ -253,7 +253,7 @@ pub async fn close_action(
     ApiCaller(id): ApiCaller,
     Path((raw, action_raw)): Path<(String, String)>,
     ApiJson(body): ApiJson<Value>,
-) -> Result<Json<ActionJson>, ApiError> {
+) -> Result<Json<PlanActionJson>, ApiError> {
     let e = episode(&state, &id.caller, &raw).await?;
     let action: PlanActionId = action_raw.parse().map_err(|_| ApiError::not_found())?;
     let store = state.store();
@@ -261,7 +261,7 @@ pub async fn close_action(
     if episode_of != e.id {
         return Err(ApiError::not_found());
     }
-    let body: CloseActionJson = from_body(body)?;
+    let body: ClosePlanActionJson = from_body(body)?;
     let close = ActionClose::parse(&body.status, body.reason.as_deref().unwrap_or_default())
         .map_err(|(field, m)| ApiError::invalid(vec![FieldError::new(field, m)]))?;
     store
