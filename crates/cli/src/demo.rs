@@ -25,6 +25,7 @@
 //! their own generator, seeded from the same seed, so they too are the same
 //! for the same seed and day (and the people are the same as without them).
 
+mod care_plan;
 mod journeys;
 mod names;
 
@@ -663,6 +664,7 @@ pub async fn seed(
             .await
             .map_err(|e| store_error(e, "adding a demo person"))?;
         carry_out(store, caller, person, journey, &mut episodes_by_state).await?;
+        care_plan::add(store, caller, person, opts.seed, created).await?;
         created += 1;
         if created == next_report && created < total {
             tracing::info!(created, total, "adding demo people");
@@ -1050,17 +1052,26 @@ mod tests {
 
         // Creation was audited in the worker's name.
         let manager = caller_for(&store, "manager.surrey@demo.reconnect.test").await;
-        let audit = store
-            .site_audit(
-                &manager,
-                &reconnect_store::AuditFilter {
-                    user_id: Some(worker.user_id()),
-                    limit: 500,
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
+        // Page back through all of it (the demo adds plenty in their name).
+        let mut audit = Vec::new();
+        loop {
+            let page = store
+                .site_audit(
+                    &manager,
+                    &reconnect_store::AuditFilter {
+                        user_id: Some(worker.user_id()),
+                        limit: 500,
+                        before_seq: audit.last().map(|a: &reconnect_store::AuditRecord| a.seq),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            if page.is_empty() {
+                break;
+            }
+            audit.extend(page);
+        }
         assert_eq!(
             audit.iter().filter(|a| a.action == "person.create").count(),
             40
