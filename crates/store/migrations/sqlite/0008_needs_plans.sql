@@ -39,6 +39,9 @@ CREATE TABLE episode_need (
     CHECK ((domain_code = 'other') = (other_text IS NOT NULL))
 );
 CREATE INDEX episode_need_episode ON episode_need(episode_id);
+-- At most one open need per domain on an episode ("other" needs may be many).
+CREATE UNIQUE INDEX episode_need_one_open ON episode_need(episode_id, domain_code)
+    WHERE status IN ('identified', 'in_progress') AND domain_code <> 'other';
 
 -- What happened to a need, in order: who, when, the status and party after
 -- the change, and a note.

@@ -153,6 +153,19 @@ async fn append_update(
     Ok(())
 }
 
+/// A second open need in one domain (two people adding it at once, or an
+/// old need reopened while a newer one is open) is a conflict for people.
+fn open_need_clash(e: sqlx::Error, domain: NeedDomain) -> StoreError {
+    if StoreError::is_unique_violation(&e) {
+        StoreError::Conflict(format!(
+            "They already have an open need for {}. Update that need instead",
+            domain.label().to_lowercase()
+        ))
+    } else {
+        e.into()
+    }
+}
+
 impl Store {
     /// An episode's needs with their histories; the read is audited.
     pub async fn needs(&self, caller: &Caller, episode: EpisodeId) -> Result<Vec<NeedRecord>> {
@@ -245,7 +258,8 @@ impl Store {
         .bind(now)
         .bind(caller.user_id().to_string())
         .execute(&mut *tx)
-        .await?;
+        .await
+        .map_err(|e| open_need_clash(e, new.area.domain))?;
         append_update(
             &mut tx,
             id,
@@ -291,6 +305,12 @@ impl Store {
         )
         .await?;
         must_be_open(&parent)?;
+        let code: String = sqlx::query_scalar("SELECT domain_code FROM episode_need WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+        let domain = NeedDomain::parse(&code)
+            .map_err(|_| StoreError::Corrupt(format!("need domain {code:?}")))?;
         let r = sqlx::query(
             "UPDATE episode_need SET status = $1, responsible_party = $2, version = version + 1, \
              updated_at = $3 WHERE id = $4 AND version = $5",
@@ -301,7 +321,8 @@ impl Store {
         .bind(id.to_string())
         .bind(version)
         .execute(&mut *tx)
-        .await?;
+        .await
+        .map_err(|e| open_need_clash(e, domain))?;
         if r.rows_affected() != 1 {
             return Err(StoreError::Stale);
         }

@@ -34,6 +34,7 @@ on_both_engines!(
     histories_are_append_only,
     another_sites_records_are_not_found_by_any_function,
     peer_mentors_read_but_do_not_change,
+    reopening_a_need_while_another_is_open_is_a_conflict,
 );
 
 struct World {
@@ -866,4 +867,33 @@ async fn peer_mentors_read_but_do_not_change(db: &TestDb) {
             )
             .await,
     );
+}
+
+async fn reopening_a_need_while_another_is_open_is_a_conflict(db: &TestDb) {
+    let w = world(db).await;
+    let old = db
+        .store
+        .add_need(&w.worker, w.episode, &need(NeedDomain::Accommodation))
+        .await
+        .unwrap();
+    let met = NeedChange {
+        status: NeedStatus::Met,
+        party: ResponsibleParty::Reconnect,
+        note: None,
+    };
+    db.store.update_need(&w.worker, old, 1, &met).await.unwrap();
+    db.store
+        .add_need(&w.worker, w.episode, &need(NeedDomain::Accommodation))
+        .await
+        .unwrap();
+    let reopen = NeedChange {
+        status: NeedStatus::InProgress,
+        ..met
+    };
+    match db.store.update_need(&w.worker, old, 2, &reopen).await {
+        Err(StoreError::Conflict(m)) => assert!(m.contains("accommodation"), "{m}"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    let n = db.store.need(&w.worker, old).await.unwrap();
+    assert_eq!((n.status, n.version), (NeedStatus::Met, 2));
 }

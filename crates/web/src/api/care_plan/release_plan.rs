@@ -105,7 +105,7 @@ async fn plan_json(
         version: current.as_ref().map_or(0, |c| c.version),
         gaps_highlighted: !gap_list.is_empty()
             && !e.state.is_terminal()
-            && e.released_on.is_none()
+            && !e.state.is_in_community()
             && highlight_gaps(e.expected_release.date(), store.now().date()),
         gaps: gap_list.iter().map(|g| g.code().to_string()).collect(),
         current: current.map(version_json),

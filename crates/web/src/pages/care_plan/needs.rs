@@ -336,7 +336,7 @@ pub async fn need_update(
                 StatusCode::CONFLICT,
             ))
         }
-        Err(StoreError::Refused(m)) => Ok(with_status(
+        Err(StoreError::Refused(m) | StoreError::Conflict(m)) => Ok(with_status(
             need_page_view(&p, cx, need, Some(form), vec![general(m)])?,
             StatusCode::CONFLICT,
         )),

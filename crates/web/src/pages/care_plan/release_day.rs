@@ -118,7 +118,7 @@ pub async fn release_day(
     let gap_list = gaps(&items);
     let soon = highlight_gaps(cx.episode.expected_release.date(), cx.today)
         && !cx.episode.state.is_terminal()
-        && cx.episode.released_on.is_none();
+        && !cx.episode.state.is_in_community();
     let highlight = soon && !gap_list.is_empty();
     let rows = ChecklistItem::ALL
         .iter()
