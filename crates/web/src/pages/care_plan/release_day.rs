@@ -143,8 +143,8 @@ pub async fn release_day(
             .unwrap_or_else(|| "Not known yet".into()),
         rows,
         gap_heading: highlight.then(|| match gap_list.len() {
-            1 => "1 thing is not sorted yet, and release is less than 2 weeks away".to_string(),
-            n => format!("{n} things are not sorted yet, and release is less than 2 weeks away"),
+            1 => "1 thing is not sorted yet, and release is within 2 weeks".to_string(),
+            n => format!("{n} things are not sorted yet, and release is within 2 weeks"),
         }),
         history: plans
             .iter()
