@@ -13,11 +13,13 @@
 mod assessments;
 mod needs;
 mod plan;
+mod plan_action;
 mod release_day;
 
 pub use assessments::{assessment_form, assessment_submit, assessments};
 pub use needs::{need_add, need_page, need_update, needs};
-pub use plan::{action_add, action_close, action_page, goal_add, plan};
+pub use plan::{action_add, goal_add, plan};
+pub use plan_action::{action_close, action_page};
 pub use release_day::{release_day, release_day_edit, release_day_save};
 
 use crate::view::{CheckItem, SelectOption};

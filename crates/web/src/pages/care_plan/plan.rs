@@ -1,19 +1,17 @@
 //! The plan on the pages: their goals in their own words, actions with who
-//! does them and by when (overdue ones tagged), forms to add either, and
-//! each action's page to mark it done or drop it with a reason.
+//! does them and by when (overdue ones tagged), and the forms to add either.
 
-use super::{general, load, radio_items, select_options, version, with_status, EpisodeCtx};
-use crate::pages::episodes::STALE_MESSAGE;
+use super::{general, load, select_options, with_status, EpisodeCtx};
 use crate::pages::Form;
-use crate::view::{date, render, when, CheckItem, Layout, Page, SelectOption};
+use crate::view::{date, render, Layout, Page, SelectOption};
 use crate::{AppState, PageError};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use reconnect_domain::id::{GoalId, PlanActionId};
+use reconnect_domain::id::GoalId;
 use reconnect_domain::plan::{
-    action_text, due_date, goal_words, is_overdue, ActionClose, ActionOwner, ActionStatus,
+    action_text, due_date, goal_words, is_overdue, ActionOwner, ActionStatus,
 };
 use reconnect_domain::validation::date_from_parts;
 use reconnect_domain::{FieldError, Validation};
@@ -42,14 +40,6 @@ pub struct ActionView {
     pub reason: Option<String>,
 }
 
-/// One line of an action's history.
-pub struct ActionEventView {
-    pub when: String,
-    pub who: String,
-    pub what: &'static str,
-    pub reason: String,
-}
-
 #[derive(Deserialize, Default, Clone)]
 pub struct GoalForm {
     #[serde(default)]
@@ -70,16 +60,6 @@ pub struct ActionForm {
     pub year: String,
     #[serde(default)]
     pub goal: String,
-}
-
-#[derive(Deserialize, Default, Clone)]
-pub struct CloseForm {
-    #[serde(default)]
-    pub version: String,
-    #[serde(default)]
-    pub status: String,
-    #[serde(default)]
-    pub reason: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -104,22 +84,7 @@ struct PlanPage {
     goal_options: Vec<SelectOption>,
 }
 
-#[derive(Template)]
-#[template(path = "pages/care_plan/plan_action.html")]
-struct ActionPage {
-    layout: Layout,
-    errors: Vec<FieldError>,
-    cx: EpisodeCtx,
-    back_href: String,
-    form_href: String,
-    action: ActionView,
-    version: i64,
-    history: Vec<ActionEventView>,
-    outcomes: Vec<CheckItem>,
-    form: CloseForm,
-}
-
-fn status_tag(status: ActionStatus, overdue: bool) -> (&'static str, &'static str) {
+pub(super) fn status_tag(status: ActionStatus, overdue: bool) -> (&'static str, &'static str) {
     if overdue {
         return ("Overdue", "nhsuk-tag--red");
     }
@@ -130,7 +95,7 @@ fn status_tag(status: ActionStatus, overdue: bool) -> (&'static str, &'static st
     }
 }
 
-fn action_view(cx: &EpisodeCtx, plan: &Plan, a: &PlanAction) -> ActionView {
+pub(super) fn action_view(cx: &EpisodeCtx, plan: &Plan, a: &PlanAction) -> ActionView {
     let overdue = is_overdue(a.status, a.due, cx.today);
     let (status, tag_class) = status_tag(a.status, overdue);
     ActionView {
@@ -349,120 +314,6 @@ pub async fn action_add(
                 .collect();
             plan_page(&state, &p, cx, GoalForm::default(), form, errors, None).await
         }
-        Err(e) => Err(e.into()),
-    }
-}
-
-async fn one_action(
-    state: &AppState,
-    p: &Page,
-    cx: &EpisodeCtx,
-    raw: &str,
-) -> Result<(Plan, PlanAction), PageError> {
-    let id = p.identity()?;
-    let action_id: PlanActionId = raw.parse().map_err(|_| PageError::NotFound)?;
-    let (episode, action) = state.store().plan_action(&id.caller, action_id).await?;
-    if episode != cx.episode.id {
-        return Err(PageError::NotFound);
-    }
-    let plan = state.store().plan(&id.caller, episode).await?;
-    Ok((plan, action))
-}
-
-fn action_page_view(
-    p: &Page,
-    cx: EpisodeCtx,
-    plan: &Plan,
-    action: &PlanAction,
-    form: CloseForm,
-    errors: Vec<FieldError>,
-) -> Result<Response, PageError> {
-    let view = action_view(&cx, plan, action);
-    let mut history: Vec<ActionEventView> = action
-        .events
-        .iter()
-        .map(|e| ActionEventView {
-            when: when(e.at),
-            who: e.by_name.clone(),
-            what: match e.status {
-                ActionStatus::Open => "Added",
-                ActionStatus::Done => "Marked as done",
-                ActionStatus::Dropped => "Dropped",
-            },
-            reason: e.reason.clone().unwrap_or_default(),
-        })
-        .collect();
-    history.reverse();
-    render(&ActionPage {
-        layout: p.layout_with_errors(format!("Action – {}", cx.person_name), &errors),
-        errors,
-        back_href: format!("{}/plan", cx.ep_href),
-        form_href: view.href.clone(),
-        action: view,
-        version: action.version,
-        history,
-        outcomes: radio_items(
-            [ActionStatus::Done, ActionStatus::Dropped]
-                .iter()
-                .map(|s| (s.code(), s.label())),
-            &form.status,
-        ),
-        form,
-        cx,
-    })
-}
-
-/// `GET /people/{person_id}/episodes/{episode_id}/plan/actions/{plan_action_id}`
-pub async fn action_page(
-    State(state): State<AppState>,
-    p: Page,
-    Path((person_id, episode_id, action_id)): Path<(String, String, String)>,
-) -> Result<Response, PageError> {
-    let cx = load(&state, &p, &person_id, &episode_id).await?;
-    let (plan, action) = one_action(&state, &p, &cx, &action_id).await?;
-    action_page_view(&p, cx, &plan, &action, CloseForm::default(), Vec::new())
-}
-
-/// `POST /people/{person_id}/episodes/{episode_id}/plan/actions/{plan_action_id}`
-pub async fn action_close(
-    State(state): State<AppState>,
-    p: Page,
-    Path((person_id, episode_id, action_id)): Path<(String, String, String)>,
-    Form(form): Form<CloseForm>,
-) -> Result<Response, PageError> {
-    let id = p.identity()?;
-    let cx = load(&state, &p, &person_id, &episode_id).await?;
-    let (plan, action) = one_action(&state, &p, &cx, &action_id).await?;
-    let version = version(&form.version)?;
-    let close = match ActionClose::parse(&form.status, &form.reason) {
-        Ok(c) => c,
-        Err((field, m)) => {
-            let errors = vec![FieldError::new(field, m)];
-            return action_page_view(&p, cx, &plan, &action, form, errors);
-        }
-    };
-    match state
-        .store()
-        .close_action(&id.caller, action.id, version, &close)
-        .await
-    {
-        Ok(()) => Ok(Redirect::to(&format!(
-            "{}/plan?done={}",
-            cx.ep_href,
-            close.status().code()
-        ))
-        .into_response()),
-        Err(StoreError::Stale) => {
-            let (plan, latest) = one_action(&state, &p, &cx, &action_id).await?;
-            Ok(with_status(
-                action_page_view(&p, cx, &plan, &latest, form, vec![general(STALE_MESSAGE)])?,
-                StatusCode::CONFLICT,
-            ))
-        }
-        Err(StoreError::Refused(m)) => Ok(with_status(
-            action_page_view(&p, cx, &plan, &action, form, vec![general(m)])?,
-            StatusCode::CONFLICT,
-        )),
         Err(e) => Err(e.into()),
     }
 }
