@@ -48,20 +48,29 @@ pub struct PlannedItem {
 }
 
 impl PlannedItem {
-    /// Reads an item's status and detail.
-    pub fn parse(item: ChecklistItem, status: &str, detail: &str) -> Result<Self, String> {
-        let status = if status.trim().is_empty() {
-            return Err(format!(
-                "Choose where \"{}\" has got to",
-                item.label().to_lowercase()
+    /// Reads an item's status and detail. A problem names which of the
+    /// two it is about: `"status"` or `"detail"`.
+    pub fn parse(
+        item: ChecklistItem,
+        status: &str,
+        detail: &str,
+    ) -> Result<Self, (&'static str, String)> {
+        if status.trim().is_empty() {
+            return Err((
+                "status",
+                format!(
+                    "Choose where \"{}\" has got to",
+                    item.label().to_lowercase()
+                ),
             ));
-        } else {
-            ItemStatus::parse(status).map_err(|e| e.0.to_string())?
-        };
+        }
+        let status = ItemStatus::parse(status).map_err(|e| ("status", e.0.to_string()))?;
+        let detail =
+            optional_text(detail, "the detail", DETAIL_MAX_CHARS).map_err(|m| ("detail", m))?;
         Ok(Self {
             item,
             status,
-            detail: optional_text(detail, "the detail", DETAIL_MAX_CHARS)?,
+            detail,
         })
     }
 
@@ -178,8 +187,23 @@ mod tests {
 
     #[test]
     fn items_need_a_status() {
-        assert!(PlannedItem::parse(ChecklistItem::Id, "", "").is_err());
-        assert!(PlannedItem::parse(ChecklistItem::Id, "maybe", "").is_err());
+        assert_eq!(
+            PlannedItem::parse(ChecklistItem::Id, "", "").unwrap_err().0,
+            "status"
+        );
+        assert_eq!(
+            PlannedItem::parse(ChecklistItem::Id, "maybe", "")
+                .unwrap_err()
+                .0,
+            "status"
+        );
+        let long = "x".repeat(DETAIL_MAX_CHARS + 1);
+        assert_eq!(
+            PlannedItem::parse(ChecklistItem::Id, "confirmed", &long)
+                .unwrap_err()
+                .0,
+            "detail"
+        );
         let p =
             PlannedItem::parse(ChecklistItem::Id, "confirmed", " Passport at reception ").unwrap();
         assert_eq!(p.detail.as_deref(), Some("Passport at reception"));

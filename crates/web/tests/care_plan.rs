@@ -695,6 +695,7 @@ async fn the_api_covers_needs_assessments_plan_and_release_plan() {
     )
     .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("items[0].status"), "{}", res.body);
 }
 
 #[tokio::test]

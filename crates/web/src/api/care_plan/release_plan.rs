@@ -169,12 +169,9 @@ pub async fn save(
         ) else {
             continue;
         };
-        if let Some(p) = choice(
-            &mut errors,
-            &format!("items[{i}]"),
-            PlannedItem::parse(item, &it.status, it.detail.as_deref().unwrap_or_default()),
-        ) {
-            items.push(p);
+        match PlannedItem::parse(item, &it.status, it.detail.as_deref().unwrap_or_default()) {
+            Ok(p) => items.push(p),
+            Err((field, m)) => errors.push(FieldError::new(format!("items[{i}].{field}"), m)),
         }
     }
     let (Some(release_time), true) = (time, errors.is_empty()) else {

@@ -254,8 +254,8 @@ fn parse(fields: &HashMap<String, String>) -> Result<NewReleasePlan, Vec<FieldEr
             field(fields, &detail_id),
         ) {
             Ok(p) => items.push(p),
-            Err(m) if m.starts_with("Choose") => v.add(status_name, m),
-            Err(m) => v.add(detail_id, m),
+            Err(("status", m)) => v.add(status_name, m),
+            Err((_, m)) => v.add(detail_id, m),
         }
     }
     v.finish(|| {
