@@ -50,6 +50,13 @@ type AssessmentRow = (String, String, i64, String);
 /// assessment, domain, score, note.
 type ScoreRow = (String, String, i64, Option<String>);
 
+/// One assessment a day: the second (a form sent twice, say) is refused.
+fn already_recorded() -> StoreError {
+    StoreError::Conflict(
+        "An assessment on this date is already recorded. Check the scores over time below".into(),
+    )
+}
+
 impl Store {
     /// An episode's assessments, oldest first; the read is audited.
     pub async fn assessments(
@@ -154,10 +161,7 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         if same_day.is_some() {
-            return Err(StoreError::Conflict(
-                "An assessment on this date is already recorded. Check the scores over time below"
-                    .into(),
-            ));
+            return Err(already_recorded());
         }
         let id = AssessmentId::new();
         sqlx::query(
@@ -169,7 +173,14 @@ impl Store {
         .bind(now)
         .bind(caller.user_id().to_string())
         .execute(&mut *tx)
-        .await?;
+        .await
+        .map_err(|e| {
+            if StoreError::is_unique_violation(&e) {
+                already_recorded()
+            } else {
+                e.into()
+            }
+        })?;
         for s in &new.scores {
             sqlx::query(
                 "INSERT INTO assessment_score (assessment_id, domain_code, score, note) VALUES ($1, $2, $3, $4)",

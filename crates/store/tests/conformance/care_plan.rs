@@ -35,6 +35,7 @@ on_both_engines!(
     another_sites_records_are_not_found_by_any_function,
     peer_mentors_read_but_do_not_change,
     reopening_a_need_while_another_is_open_is_a_conflict,
+    concurrent_saves_of_one_version_exactly_one_succeeds,
 );
 
 struct World {
@@ -896,4 +897,39 @@ async fn reopening_a_need_while_another_is_open_is_a_conflict(db: &TestDb) {
     }
     let n = db.store.need(&w.worker, old).await.unwrap();
     assert_eq!((n.status, n.version), (NeedStatus::Met, 2));
+}
+
+async fn concurrent_saves_of_one_version_exactly_one_succeeds(db: &TestDb) {
+    let w = world(db).await;
+    let a = checklist(ItemStatus::NotYet);
+    let b = checklist(ItemStatus::Confirmed);
+    let (ra, rb) = tokio::join!(
+        db.store.save_release_plan(&w.worker, w.episode, 0, &a),
+        db.store.save_release_plan(&w.worker, w.episode, 0, &b),
+    );
+    let ok = [&ra, &rb].iter().filter(|r| r.is_ok()).count();
+    assert_eq!(ok, 1, "{ra:?} {rb:?}");
+    for r in [ra, rb] {
+        if let Err(e) = r {
+            assert!(matches!(e, StoreError::Stale), "{e:?}");
+        }
+    }
+    assert_eq!(db.count_rows("release_plan").await, 1);
+    assert_eq!(db.count_rows("release_plan_item").await, 9);
+    let same = NewAssessment {
+        on: today(db),
+        scores: vec![score(NeedDomain::Trauma, 2)],
+    };
+    let (ra, rb) = tokio::join!(
+        db.store.record_assessment(&w.worker, w.episode, &same),
+        db.store.record_assessment(&w.worker, w.episode, &same),
+    );
+    assert_eq!([&ra, &rb].iter().filter(|r| r.is_ok()).count(), 1);
+    assert!(
+        matches!(
+            (&ra, &rb),
+            (Err(StoreError::Conflict(_)), _) | (_, Err(StoreError::Conflict(_)))
+        ),
+        "{ra:?} {rb:?}"
+    );
 }
