@@ -8,6 +8,7 @@
 use super::id_texts;
 use crate::sql::{param_list, parse};
 use crate::{Result, Store};
+use reconnect_domain::episode::EpisodeState;
 use reconnect_domain::plan::ActionStatus;
 use reconnect_domain::release_plan::{gaps, ChecklistItem, ItemStatus, PlannedItem};
 use reconnect_domain::{Caller, EpisodeId};
@@ -52,9 +53,12 @@ impl Store {
             .collect()
     }
 
-    /// For each episode in scope: the checklist items of its current
+    /// For each episode in scope that is still before release (open and not
+    /// yet in the community): the checklist items of its current
     /// release-day plan that are still gaps (every item, when no plan is
-    /// saved yet). Episodes with no gaps are left out.
+    /// saved yet). Episodes with no gaps, or past release, are left out.
+    /// Whether to highlight them is the caller's choice
+    /// ([`reconnect_domain::release_plan::highlight_gaps`]).
     pub async fn release_plan_gaps(
         &self,
         caller: &Caller,
@@ -66,12 +70,12 @@ impl Store {
             return Ok(HashMap::new());
         }
         let sql = format!(
-            "SELECT e.id FROM episode e JOIN person p ON p.id = e.person_id \
+            "SELECT e.id, e.state FROM episode e JOIN person p ON p.id = e.person_id \
              WHERE p.site_id IN ({}) AND e.id IN ({})",
             param_list(1, sites.len()),
             param_list(1 + sites.len(), ids.len())
         );
-        let mut q = sqlx::query_scalar::<_, String>(&sql);
+        let mut q = sqlx::query_as::<_, (String, String)>(&sql);
         for s in sites {
             q = q.bind(s.to_string());
         }
@@ -79,7 +83,13 @@ impl Store {
             q = q.bind(id.clone());
         }
         let mut conn = self.pool.acquire().await?;
-        let in_scope = q.fetch_all(&mut *conn).await?;
+        let mut in_scope = Vec::new();
+        for (id, state) in q.fetch_all(&mut *conn).await? {
+            let state: EpisodeState = parse(&state, "episode state")?;
+            if !state.is_terminal() && !state.is_in_community() {
+                in_scope.push(id);
+            }
+        }
         if in_scope.is_empty() {
             return Ok(HashMap::new());
         }

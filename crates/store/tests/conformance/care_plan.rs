@@ -609,6 +609,40 @@ async fn caseload_counts_are_scoped(db: &TestDb) {
         .await
         .unwrap()
         .is_empty());
+    // A gap again; then, once they are out, the plan is history, not a gap.
+    db.store
+        .save_release_plan(&w.worker, w.episode, 2, &plan)
+        .await
+        .unwrap();
+    assert_eq!(
+        db.store
+            .release_plan_gaps(&w.worker, &[w.episode])
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    db.act(
+        &w.worker,
+        w.episode,
+        &Action::MarkReleased { on: today(db) },
+    )
+    .await;
+    assert!(db
+        .store
+        .release_plan_gaps(&w.worker, &[w.episode])
+        .await
+        .unwrap()
+        .is_empty());
+    // Overdue actions still count after release.
+    assert_eq!(
+        db.store
+            .overdue_action_counts(&w.worker, &[w.episode], today(db))
+            .await
+            .unwrap()
+            .get(&w.episode),
+        Some(&2)
+    );
 }
 
 async fn ended_episodes_keep_their_plan(db: &TestDb) {
