@@ -733,3 +733,46 @@ async fn the_api_hides_other_sites_plans() {
         assert_eq!(res.status, StatusCode::NOT_FOUND, "{path}");
     }
 }
+
+#[tokio::test]
+async fn an_ended_episode_keeps_its_plan_and_refuses_changes() {
+    let mut w = World::new(28).await;
+    let res = w
+        .post(
+            "needs",
+            &[
+                ("domain", "trauma"),
+                ("status", "identified"),
+                ("party", "nhs"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let caller = w.app.db.caller(w.worker).await;
+    w.app
+        .db
+        .store
+        .act_on_episode(&caller, w.episode, 2, &Action::Withdraw { reason: None })
+        .await
+        .unwrap();
+    let page = w.get("needs").await;
+    assert!(page.body.contains("Trauma"));
+    assert!(!page.body.contains("Add a need"));
+    let res = w
+        .post(
+            "needs",
+            &[
+                ("domain", "accommodation"),
+                ("status", "identified"),
+                ("party", "nhs"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+    assert!(res
+        .body
+        .contains("This episode has ended, so its plan cannot change"));
+    let path = w.path("release-day/edit");
+    let res = w.app.get(&mut w.b, &path).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+}
