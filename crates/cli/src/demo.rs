@@ -26,6 +26,7 @@
 //! for the same seed and day (and the people are the same as without them).
 
 mod allocation;
+mod care_plan;
 mod journeys;
 mod names;
 mod person_details;
@@ -653,6 +654,7 @@ pub async fn seed(
             .ok_or_else(|| anyhow!("demo data: no such prison"))?;
         let person = person_details::add(store, caller, opts.seed, created, &p, prison_id).await?;
         carry_out(store, caller, person, journey, &mut episodes_by_state).await?;
+        care_plan::add(store, caller, person, opts.seed, created).await?;
         created += 1;
         if created == next_report && created < total {
             tracing::info!(created, total, "adding demo people");
@@ -1051,17 +1053,26 @@ mod tests {
 
         // Creation was audited in the worker's name.
         let manager = caller_for(&store, "manager.surrey@demo.reconnect.test").await;
-        let audit = store
-            .site_audit(
-                &manager,
-                &reconnect_store::AuditFilter {
-                    user_id: Some(worker.user_id()),
-                    limit: 500,
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
+        // Page back through all of it (the demo adds plenty in their name).
+        let mut audit = Vec::new();
+        loop {
+            let page = store
+                .site_audit(
+                    &manager,
+                    &reconnect_store::AuditFilter {
+                        user_id: Some(worker.user_id()),
+                        limit: 500,
+                        before_seq: audit.last().map(|a: &reconnect_store::AuditRecord| a.seq),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            if page.is_empty() {
+                break;
+            }
+            audit.extend(page);
+        }
         assert_eq!(
             audit.iter().filter(|a| a.action == "person.create").count(),
             40

@@ -90,6 +90,22 @@ typed_id!(
     /// One consent the person gave: to take part, or to share information.
     ConsentId
 );
+typed_id!(
+    /// A need recorded on an episode.
+    NeedId
+);
+typed_id!(
+    /// One assessment of a person's needs, scoring each domain.
+    AssessmentId
+);
+typed_id!(
+    /// A goal in a person's plan.
+    GoalId
+);
+typed_id!(
+    /// An action in a person's plan.
+    PlanActionId
+);
 
 #[cfg(test)]
 mod tests {

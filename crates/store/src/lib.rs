@@ -18,6 +18,7 @@ pub mod allocation;
 pub mod audit;
 pub mod caseloads;
 pub mod consents;
+pub mod care_plan;
 pub mod engine;
 pub mod episodes;
 mod error;

@@ -75,6 +75,8 @@ macro_rules! on_postgres {
 mod allocation;
 #[path = "conformance/audit.rs"]
 mod audit;
+#[path = "conformance/care_plan.rs"]
+mod care_plan;
 #[path = "conformance/episodes.rs"]
 mod episodes;
 #[path = "conformance/people.rs"]

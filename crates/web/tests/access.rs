@@ -134,6 +134,42 @@ async fn world() -> World {
         .await
         .unwrap();
     children.push(("{consent_id}", consent.to_string()));
+    let need = app
+        .db
+        .store
+        .add_need(
+            &b_caller,
+            victim_episode,
+            &reconnect_store::care_plan::NewNeed {
+                area: reconnect_domain::need::NeedArea::new(
+                    reconnect_domain::need::NeedDomain::Accommodation,
+                    "",
+                )
+                .unwrap(),
+                status: reconnect_domain::need::NeedStatus::Identified,
+                party: reconnect_domain::need::ResponsibleParty::Reconnect,
+                note: None,
+            },
+        )
+        .await
+        .unwrap();
+    children.push(("{need_id}", need.to_string()));
+    let plan_action = app
+        .db
+        .store
+        .add_action(
+            &b_caller,
+            victim_episode,
+            &reconnect_store::care_plan::NewAction {
+                goal: None,
+                text: "Book a GP appointment".into(),
+                owner: reconnect_domain::plan::ActionOwner::Reconnect,
+                due: app.db.now().date(),
+            },
+        )
+        .await
+        .unwrap();
+    children.push(("{plan_action_id}", plan_action.to_string()));
     let (other_token, _) = app
         .db
         .store

@@ -6,6 +6,7 @@
 pub mod allocation;
 pub mod audit;
 pub mod consents;
+pub mod care_plan;
 pub mod episodes;
 pub mod me;
 pub mod people;
@@ -66,6 +67,17 @@ use utoipa::{Modify, OpenApi};
         consents::list,
         consents::record,
         consents::withdraw,
+        care_plan::needs::list,
+        care_plan::needs::add,
+        care_plan::needs::update,
+        care_plan::assessments::list,
+        care_plan::assessments::record,
+        care_plan::plan::show,
+        care_plan::plan::add_goal,
+        care_plan::plan::add_action,
+        care_plan::plan::close_action,
+        care_plan::release_plan::show,
+        care_plan::release_plan::save,
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth, &CommonProblems),
@@ -80,6 +92,7 @@ use utoipa::{Modify, OpenApi};
         (name = "referrals", description = "Referrals in: the triage queue, professional referrals and triage decisions"),
         (name = "allocation", description = "Who supports each person, caseloads and capacities"),
         (name = "consent", description = "Consent to take part and to share information, and its withdrawal"),
+        (name = "care plan", description = "An episode's needs, assessments, plan and release-day plan"),
     )
 )]
 pub struct ApiDoc;

@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin;
 pub mod allocation;
 pub mod audit;
+pub mod care_plan;
 pub mod episodes;
 pub mod figures;
 pub mod home;
