@@ -78,6 +78,12 @@ typed_id!(
     /// One period of support for a person (they may have several over the years).
     EpisodeId
 );
+typed_id!(/// A contact with the person (or a correction of one).
+ContactId);
+typed_id!(/// An appointment in an episode of support.
+AppointmentId);
+typed_id!(/// A case note (or a correction of one).
+CaseNoteId);
 
 #[cfg(test)]
 mod tests {

@@ -4,8 +4,11 @@
 //!
 //! Nothing here performs I/O; the store and web crates build on these types.
 
+pub mod appointment;
+pub mod case_note;
 pub mod clock;
 pub mod consent;
+pub mod contact;
 pub mod email;
 pub mod episode;
 pub mod id;
@@ -18,6 +21,7 @@ pub mod referral_source;
 pub mod region;
 pub mod role;
 pub mod scope;
+pub mod uk_time;
 pub mod validation;
 pub mod window;
 
