@@ -14,8 +14,13 @@
 //! - Every write of personal data, and every read of a person's record, appends
 //!   an [`audit`] event inside the same transaction as the change.
 
+pub mod appointment_calendar;
+pub mod appointments;
 pub mod audit;
+pub mod case_notes;
+pub mod contacts;
 pub mod engine;
+mod episode_scope;
 pub mod episodes;
 mod error;
 pub mod people;
