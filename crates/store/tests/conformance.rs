@@ -73,6 +73,8 @@ macro_rules! on_postgres {
 
 #[path = "conformance/audit.rs"]
 mod audit;
+#[path = "conformance/contacts.rs"]
+mod contacts;
 #[path = "conformance/episodes.rs"]
 mod episodes;
 #[path = "conformance/people.rs"]
