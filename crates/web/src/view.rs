@@ -38,6 +38,7 @@ pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
     let mut items = vec![("/", "Home")];
     if role.reads_cases() {
         items.push(("/people", "People"));
+        items.push(("/appointments", "Appointments"));
     }
     if role.reads_site_audit() {
         items.push(("/audit", "Audit trail"));

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod audit;
+pub mod contacts;
 pub mod episodes;
 pub mod figures;
 pub mod home;
