@@ -471,6 +471,60 @@ fn contact_routes() -> Vec<Route> {
             Roles(CASE_WRITERS),
             post(pages::contacts::correct_note),
         ),
+        r(
+            M::GET,
+            "/api/v1/episodes/{episode_id}/contacts",
+            Roles(CASE_ROLES),
+            get(api::contact_work::contacts::list),
+        ),
+        r(
+            M::POST,
+            "/api/v1/episodes/{episode_id}/contacts",
+            Roles(CASE_WRITERS),
+            post(api::contact_work::contacts::log),
+        ),
+        r(
+            M::POST,
+            "/api/v1/episodes/{episode_id}/contacts/{contact_id}/corrections",
+            Roles(CASE_WRITERS),
+            post(api::contact_work::contacts::correct),
+        ),
+        r(
+            M::GET,
+            "/api/v1/episodes/{episode_id}/appointments",
+            Roles(CASE_ROLES),
+            get(api::contact_work::appointments::list),
+        ),
+        r(
+            M::POST,
+            "/api/v1/episodes/{episode_id}/appointments",
+            Roles(CASE_WRITERS),
+            post(api::contact_work::appointments::book),
+        ),
+        r(
+            M::POST,
+            "/api/v1/episodes/{episode_id}/appointments/{appointment_id}/actions",
+            Roles(CASE_WRITERS),
+            post(api::contact_work::appointments::act),
+        ),
+        r(
+            M::GET,
+            "/api/v1/episodes/{episode_id}/notes",
+            Roles(CASE_ROLES),
+            get(api::contact_work::notes::list),
+        ),
+        r(
+            M::POST,
+            "/api/v1/episodes/{episode_id}/notes",
+            Roles(CASE_WRITERS),
+            post(api::contact_work::notes::add),
+        ),
+        r(
+            M::POST,
+            "/api/v1/episodes/{episode_id}/notes/{note_id}/corrections",
+            Roles(CASE_WRITERS),
+            post(api::contact_work::notes::correct),
+        ),
     ]
 }
 

@@ -4,6 +4,7 @@
 //! from the handlers' annotations and served at `/api/openapi.json`.
 
 pub mod audit;
+pub mod contact_work;
 pub mod episodes;
 pub mod me;
 pub mod people;
@@ -47,6 +48,15 @@ use utoipa::{Modify, OpenApi};
         audit::list,
         tokens::list,
         tokens::revoke,
+        contact_work::contacts::list,
+        contact_work::contacts::log,
+        contact_work::contacts::correct,
+        contact_work::appointments::list,
+        contact_work::appointments::book,
+        contact_work::appointments::act,
+        contact_work::notes::list,
+        contact_work::notes::add,
+        contact_work::notes::correct,
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth, &CommonProblems),
@@ -58,6 +68,9 @@ use utoipa::{Modify, OpenApi};
         (name = "admin", description = "Staff accounts (administrators)"),
         (name = "audit", description = "The audit trail (site managers)"),
         (name = "sites", description = "Sites and the prisons they serve"),
+        (name = "contacts", description = "Contacts with the person in an episode, and their corrections"),
+        (name = "appointments", description = "Appointments in an episode: booking, attendance, rescheduling, cancelling"),
+        (name = "notes", description = "Case notes in an episode, their corrections, and sensitive notes"),
     )
 )]
 pub struct ApiDoc;
