@@ -25,6 +25,7 @@
 //! their own generator, seeded from the same seed, so they too are the same
 //! for the same seed and day (and the people are the same as without them).
 
+mod contacts;
 mod journeys;
 mod names;
 
@@ -529,6 +530,7 @@ async fn carry_out(
                     .map_err(|e| store_error(e, "changing a demo release date"))?,
             }
         }
+        contacts::add(store, caller, id, counts.iter().map(|(_, n)| n).sum()).await?;
         let slot = counts
             .iter_mut()
             .find(|(s, _)| *s == state)
@@ -1050,21 +1052,26 @@ mod tests {
 
         // Creation was audited in the worker's name.
         let manager = caller_for(&store, "manager.surrey@demo.reconnect.test").await;
-        let audit = store
-            .site_audit(
-                &manager,
-                &reconnect_store::AuditFilter {
-                    user_id: Some(worker.user_id()),
-                    limit: 500,
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
-        assert_eq!(
-            audit.iter().filter(|a| a.action == "person.create").count(),
-            40
-        );
+        // (Paged back: the demo's contacts and notes are audited too.)
+        let (mut creates, mut before_seq) = (0, None);
+        loop {
+            let audit = store
+                .site_audit(
+                    &manager,
+                    &reconnect_store::AuditFilter {
+                        user_id: Some(worker.user_id()),
+                        limit: 500,
+                        before_seq,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            let Some(last) = audit.last() else { break };
+            before_seq = Some(last.seq);
+            creates += audit.iter().filter(|a| a.action == "person.create").count();
+        }
+        assert_eq!(creates, 40);
 
         // A second seed is refused and adds nothing.
         let again = seed(&store, &opts, &fake_hash).await;
