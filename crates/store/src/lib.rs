@@ -20,6 +20,7 @@ pub mod audit;
 pub mod case_notes;
 pub mod contacts;
 pub mod engine;
+pub mod episode_activity;
 mod episode_scope;
 pub mod episodes;
 mod error;

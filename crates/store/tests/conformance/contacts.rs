@@ -28,6 +28,7 @@ on_both_engines!(
     stale_and_repeated_submissions_change_nothing,
     next_appointments_and_my_calendar,
     ended_episodes_take_no_new_appointments,
+    activity_is_a_dated_timeline_of_what_the_caller_may_see,
 );
 
 struct World {
@@ -778,4 +779,64 @@ async fn ended_episodes_take_no_new_appointments(db: &TestDb) {
         )
         .await
         .unwrap();
+}
+
+async fn activity_is_a_dated_timeline_of_what_the_caller_may_see(db: &TestDb) {
+    use reconnect_store::episode_activity::ActivityKind;
+    let w = world(db).await;
+    let now = db.now();
+    let c = ContactId::new();
+    db.store
+        .log_contact(&w.worker, w.episode, c, &contact(now, "First chat"))
+        .await
+        .unwrap();
+    db.store
+        .correct_contact(
+            &w.worker,
+            w.episode,
+            c,
+            ContactId::new(),
+            &contact(now, "First chat, corrected"),
+            &reason("Typo"),
+        )
+        .await
+        .unwrap();
+    db.store
+        .book_appointment(
+            &w.worker,
+            w.episode,
+            AppointmentId::new(),
+            &appointment(now + Duration::days(2)),
+        )
+        .await
+        .unwrap();
+    db.advance(Duration::minutes(1));
+    db.store
+        .add_case_note(
+            &w.worker,
+            w.episode,
+            CaseNoteId::new(),
+            &note("Private matter", true),
+        )
+        .await
+        .unwrap();
+    let mine = db
+        .store
+        .episode_activity(&w.worker, w.episode)
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 3, "a corrected contact appears once");
+    assert_eq!(mine[0].kind, ActivityKind::Appointment, "newest first");
+    assert!(mine.iter().all(|e| !e.summary.contains("First chat:")));
+    assert!(mine.iter().any(|e| e.summary.contains("Private matter")));
+    let theirs = db
+        .store
+        .episode_activity(&w.other_worker, w.episode)
+        .await
+        .unwrap();
+    assert!(theirs.iter().all(|e| !e.summary.contains("Private matter")));
+    assert!(theirs
+        .iter()
+        .any(|e| e.summary.starts_with("Sensitive case note")));
+    assert_not_found(db.store.episode_activity(&w.hull_worker, w.episode).await);
 }
