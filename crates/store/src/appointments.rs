@@ -416,23 +416,36 @@ impl Store {
         Ok(a)
     }
 
-    /// What happened to an appointment, oldest first: (when, who, summary, reason).
+    /// What happened to an appointment, oldest first: (when, who, summary,
+    /// reason). The read is audited.
     pub async fn appointment_history(
         &self,
         caller: &Caller,
         episode: EpisodeId,
         id: AppointmentId,
     ) -> Result<Vec<(OffsetDateTime, String, String, Option<String>)>> {
-        let mut conn = self.pool.acquire().await?;
-        parent(&mut conn, episode, caller.scope.case_sites()).await?;
-        load_one(&mut conn, episode, id).await?;
+        let now = self.now_ms();
+        let mut tx = self.begin_read_write().await?;
+        let p = parent(&mut tx, episode, caller.scope.case_sites()).await?;
+        load_one(&mut tx, episode, id).await?;
         let rows: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
             "SELECT ev.at, u.display_name, ev.summary, ev.reason FROM appointment_event ev \
              JOIN app_user u ON u.id = ev.by_user WHERE ev.appointment_id = $1 ORDER BY ev.seq",
         )
         .bind(id.to_string())
-        .fetch_all(&mut *conn)
+        .fetch_all(&mut *tx)
         .await?;
+        append(
+            &mut tx,
+            now,
+            &Actor::User(caller),
+            AuditEntry::new("appointment.history")
+                .record("appointment", id)
+                .site(p.site)
+                .person(p.person),
+        )
+        .await?;
+        tx.commit().await?;
         Ok(rows
             .into_iter()
             .map(|(at, who, summary, reason)| (from_millis(at), who, summary, reason))

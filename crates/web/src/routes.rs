@@ -401,6 +401,18 @@ fn contact_routes() -> Vec<Route> {
         ),
         r(
             M::GET,
+            "/people/{person_id}/episodes/{episode_id}/contacts/{contact_id}/correct",
+            Roles(CASE_WRITERS),
+            get(pages::contacts::correct_contact_form),
+        ),
+        r(
+            M::POST,
+            "/people/{person_id}/episodes/{episode_id}/contacts/{contact_id}/correct",
+            Roles(CASE_WRITERS),
+            post(pages::contacts::correct_contact),
+        ),
+        r(
+            M::GET,
             "/people/{person_id}/episodes/{episode_id}/appointments",
             Roles(CASE_ROLES),
             get(pages::contacts::appointments),

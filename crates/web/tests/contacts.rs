@@ -120,6 +120,29 @@ async fn contacts_show_every_problem_and_a_form_sent_twice_saves_once() {
     assert!(page.body.contains("Contact saved"));
     assert!(page.body.contains("Talked about housing"));
     assert!(page.body.contains("Sunday 1 March 2026 at 10:00"));
+    // Correcting it keeps the first version, shown as replaced.
+    let caller = w.app.db.caller(w.worker).await;
+    let first = w.app.db.store.contacts(&caller, w.episode).await.unwrap()[0].id;
+    let correct = format!("{url}/{first}/correct");
+    let form = w.app.get(&mut w.b, &correct).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("Talked about housing"));
+    let cid = hidden(&form.body, "form_id");
+    let mut fixed: Vec<(&str, &str)> = good.to_vec();
+    fixed[0] = ("form_id", cid.as_str());
+    fixed[7] = ("summary", "Talked about housing and benefits");
+    let res = w.app.post(&mut w.b, &correct, &fixed).await;
+    assert_eq!(fields_with_errors(&res.body), ["reason"]);
+    fixed.push(("reason", "Left out the benefits part"));
+    let res = w.app.post(&mut w.b, &correct, &fixed).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let page = w.app.get(&mut w.b, &format!("{url}?done=corrected")).await;
+    assert!(page.body.contains("Replaced by a correction"));
+    assert!(page.body.contains("Correction: Left out the benefits part"));
+    fixed[0] = ("form_id", "");
+    let res = w.app.post(&mut w.b, &correct, &fixed).await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+    assert_eq!(w.app.db.count_rows("contact").await, 2);
     // The episode's page links here.
     let ep = w.app.get(&mut w.b, &w.base).await;
     assert!(ep.body.contains(&format!("href=\"{url}\"")));

@@ -29,7 +29,7 @@ pub struct ContactForm {
     pub summary: String,
 }
 
-const FIELDS: ContactFields = ContactFields {
+pub(super) const FIELDS: ContactFields = ContactFields {
     kind: "kind",
     at: "when-day",
     two_way: "two_way",
@@ -45,6 +45,8 @@ pub struct ContactRow {
     /// "Corrected" or the correction's reason.
     pub corrected: bool,
     pub correction_reason: Option<String>,
+    /// The link to correct it (the latest version, for people who may).
+    pub correct_href: Option<String>,
 }
 
 #[derive(Template)]
@@ -53,7 +55,7 @@ struct ContactsPage {
     layout: crate::view::Layout,
     errors: Vec<FieldError>,
     cx: EpisodeContext,
-    done: bool,
+    done: Option<&'static str>,
     form_id: String,
     kinds: Vec<CheckItem>,
     two_way: Vec<CheckItem>,
@@ -61,7 +63,7 @@ struct ContactsPage {
     rows: Vec<ContactRow>,
 }
 
-fn row(c: &Contact) -> ContactRow {
+fn row(c: &Contact, cx: &EpisodeContext) -> ContactRow {
     ContactRow {
         when: uk_when(c.details.at),
         kind: c.details.kind.label(),
@@ -70,20 +72,14 @@ fn row(c: &Contact) -> ContactRow {
         by: c.by_name.clone(),
         corrected: !c.is_current(),
         correction_reason: c.correction_reason.clone(),
+        correct_href: (cx.can_write && c.is_current())
+            .then(|| format!("{}/contacts/{}/correct", cx.episode_href, c.id)),
     }
 }
 
-async fn page(
-    state: &AppState,
-    p: &Page,
-    cx: EpisodeContext,
-    form: ContactForm,
-    errors: Vec<FieldError>,
-    done: bool,
-) -> Result<Response, PageError> {
-    let id = p.identity()?;
-    let list = state.store().contacts(&id.caller, cx.episode_id).await?;
-    let kinds = ContactKind::ALL
+/// The radio items of the contact form, with the sent answers ticked.
+pub(super) fn choices(form: &ContactForm) -> (Vec<CheckItem>, Vec<CheckItem>) {
+    let kinds: Vec<CheckItem> = ContactKind::ALL
         .iter()
         .map(|k| CheckItem {
             value: k.code().to_string(),
@@ -91,7 +87,7 @@ async fn page(
             checked: form.kind == k.code(),
         })
         .collect();
-    let two_way = [
+    let two_way: Vec<CheckItem> = [
         (
             "yes",
             "Yes, they took part (a conversation, a visit, a reply)",
@@ -105,6 +101,20 @@ async fn page(
         checked: form.two_way == *v,
     })
     .collect();
+    (kinds, two_way)
+}
+
+async fn page(
+    state: &AppState,
+    p: &Page,
+    cx: EpisodeContext,
+    form: ContactForm,
+    errors: Vec<FieldError>,
+    done: Option<&'static str>,
+) -> Result<Response, PageError> {
+    let id = p.identity()?;
+    let list = state.store().contacts(&id.caller, cx.episode_id).await?;
+    let (kinds, two_way) = choices(&form);
     let form_id = form_id(&form.form_id, ContactId::new).to_string();
     render(&ContactsPage {
         layout: p.layout_with_errors(format!("Contacts – {}", cx.person_name), &errors),
@@ -114,7 +124,7 @@ async fn page(
         kinds,
         two_way,
         form,
-        rows: list.iter().map(row).collect(),
+        rows: list.iter().map(|c| row(c, &cx)).collect(),
         cx,
     })
 }
@@ -133,15 +143,14 @@ pub async fn contacts(
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, PageError> {
     let cx = context(&state, &p, &person_id, &episode_id).await?;
-    page(
-        &state,
-        &p,
-        cx,
-        ContactForm::default(),
-        Vec::new(),
-        q.done.is_some(),
-    )
-    .await
+    let done = match q.done.as_deref() {
+        Some("logged") => Some("Contact saved"),
+        Some("corrected") => {
+            Some("Contact corrected. The earlier version is kept, marked as replaced")
+        }
+        _ => None,
+    };
+    page(&state, &p, cx, ContactForm::default(), Vec::new(), done).await
 }
 
 /// `POST /people/{person_id}/episodes/{episode_id}/contacts`
@@ -180,7 +189,7 @@ pub async fn log_contact(
                     err.field = e.field.clone();
                 }
             }
-            return page(&state, &p, cx, form, errors, false).await;
+            return page(&state, &p, cx, form, errors, None).await;
         }
     };
     let new_id = form_id(&form.form_id, ContactId::new);
@@ -198,7 +207,7 @@ pub async fn log_contact(
                 cx,
                 ContactForm::default(),
                 vec![super::general(m)],
-                false,
+                None,
             )
             .await
         }

@@ -10,6 +10,7 @@
 mod appointment_actions;
 mod appointments;
 mod calendar;
+mod contact_correct;
 mod contact_log;
 mod notes;
 
@@ -19,6 +20,7 @@ pub use appointment_actions::{
 };
 pub use appointments::{appointments, book, BookForm};
 pub use calendar::{my_appointments, WeekQuery};
+pub use contact_correct::{correct_contact, correct_contact_form, ContactCorrectionForm};
 pub use contact_log::{contacts, log_contact, ContactForm};
 pub use notes::{add_note, correct_note, correct_note_form, notes, NoteForm};
 
