@@ -95,7 +95,7 @@ impl Store {
                 by_name: n.by_name,
             });
         }
-        out.sort_by(|a, b| b.at.cmp(&a.at));
+        out.sort_by_key(|e| std::cmp::Reverse(e.at));
         Ok(out)
     }
 }
