@@ -106,6 +106,12 @@ typed_id!(
     /// An action in a person's plan.
     PlanActionId
 );
+typed_id!(/// A contact with the person (or a correction of one).
+ContactId);
+typed_id!(/// An appointment in an episode of support.
+AppointmentId);
+typed_id!(/// A case note (or a correction of one).
+CaseNoteId);
 
 #[cfg(test)]
 mod tests {

@@ -4,9 +4,12 @@
 //!
 //! Nothing here performs I/O; the store and web crates build on these types.
 
+pub mod appointment;
+pub mod case_note;
 pub mod caseload;
 pub mod clock;
 pub mod consent;
+pub mod contact;
 pub mod email;
 pub mod episode;
 pub mod id;
@@ -25,6 +28,7 @@ pub mod region;
 pub mod release_plan;
 pub mod role;
 pub mod scope;
+pub mod uk_time;
 pub mod validation;
 pub mod window;
 

@@ -15,11 +15,17 @@
 //!   an [`audit`] event inside the same transaction as the change.
 
 pub mod allocation;
+pub mod appointment_calendar;
+pub mod appointments;
 pub mod audit;
+pub mod care_plan;
+pub mod case_notes;
 pub mod caseloads;
 pub mod consents;
-pub mod care_plan;
+pub mod contacts;
 pub mod engine;
+pub mod episode_activity;
+mod episode_scope;
 pub mod episodes;
 mod error;
 pub mod people;

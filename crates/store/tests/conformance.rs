@@ -77,6 +77,8 @@ mod allocation;
 mod audit;
 #[path = "conformance/care_plan.rs"]
 mod care_plan;
+#[path = "conformance/contacts.rs"]
+mod contacts;
 #[path = "conformance/episodes.rs"]
 mod episodes;
 #[path = "conformance/people.rs"]

@@ -44,6 +44,7 @@ pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
         items.push(("/people", "People"));
         items.push(("/triage", "Referrals to triage"));
         items.push(("/unallocated", "Unallocated"));
+        items.push(("/appointments", "Appointments"));
     }
     if role.reads_site_audit() {
         items.push(("/team", "Team"));

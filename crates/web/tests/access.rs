@@ -170,6 +170,55 @@ async fn world() -> World {
         .await
         .unwrap();
     children.push(("{plan_action_id}", plan_action.to_string()));
+    let now = app.db.now();
+    let appointment = reconnect_domain::id::AppointmentId::new();
+    app.db
+        .store
+        .book_appointment(
+            &b_caller,
+            victim_episode,
+            appointment,
+            &reconnect_domain::appointment::AppointmentDetails {
+                what: format!("Housing with {VICTIM_FAMILY}"),
+                location: "Hull".into(),
+                starts_at: now - time::Duration::hours(1),
+            },
+        )
+        .await
+        .unwrap();
+    children.push(("{appointment_id}", appointment.to_string()));
+    let note = reconnect_domain::id::CaseNoteId::new();
+    app.db
+        .store
+        .add_case_note(
+            &b_caller,
+            victim_episode,
+            note,
+            &reconnect_store::case_notes::NoteInput {
+                body: format!("Note about {VICTIM_FAMILY}"),
+                sensitive: false,
+            },
+        )
+        .await
+        .unwrap();
+    children.push(("{note_id}", note.to_string()));
+    let contact = reconnect_domain::id::ContactId::new();
+    app.db
+        .store
+        .log_contact(
+            &b_caller,
+            victim_episode,
+            contact,
+            &reconnect_domain::contact::ContactDetails {
+                kind: reconnect_domain::contact::ContactKind::Phone,
+                at: now - time::Duration::hours(1),
+                two_way: true,
+                summary: format!("Call with {VICTIM_FAMILY}"),
+            },
+        )
+        .await
+        .unwrap();
+    children.push(("{contact_id}", contact.to_string()));
     let (other_token, _) = app
         .db
         .store

@@ -5,8 +5,9 @@
 
 pub mod allocation;
 pub mod audit;
-pub mod consents;
 pub mod care_plan;
+pub mod consents;
+pub mod contact_work;
 pub mod episodes;
 pub mod me;
 pub mod people;
@@ -78,6 +79,15 @@ use utoipa::{Modify, OpenApi};
         care_plan::plan::close_action,
         care_plan::release_plan::show,
         care_plan::release_plan::save,
+        contact_work::contacts::list,
+        contact_work::contacts::log,
+        contact_work::contacts::correct,
+        contact_work::appointments::list,
+        contact_work::appointments::book,
+        contact_work::appointments::act,
+        contact_work::notes::list,
+        contact_work::notes::add,
+        contact_work::notes::correct,
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth, &CommonProblems),
@@ -93,6 +103,9 @@ use utoipa::{Modify, OpenApi};
         (name = "allocation", description = "Who supports each person, caseloads and capacities"),
         (name = "consent", description = "Consent to take part and to share information, and its withdrawal"),
         (name = "care plan", description = "An episode's needs, assessments, plan and release-day plan"),
+        (name = "contacts", description = "Contacts with the person in an episode, and their corrections"),
+        (name = "appointments", description = "Appointments in an episode: booking, attendance, rescheduling, cancelling"),
+        (name = "notes", description = "Case notes in an episode, their corrections, and sensitive notes"),
     )
 )]
 pub struct ApiDoc;

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod allocation;
 pub mod audit;
 pub mod care_plan;
+pub mod contacts;
 pub mod episodes;
 pub mod figures;
 pub mod home;
