@@ -353,6 +353,8 @@ pub fn table() -> Vec<Route> {
     table.extend(allocation_routes());
     table.extend(plan_routes());
     table.extend(contact_routes());
+    table.extend(engagement_routes());
+    table.extend(message_routes());
     table
 }
 
@@ -910,6 +912,16 @@ fn contact_routes() -> Vec<Route> {
             post(api::contact_work::notes::correct),
         ),
     ]
+}
+
+/// Engagement levels, the needs-attention list, step-ups and escalation (issue 4).
+fn engagement_routes() -> Vec<Route> {
+    vec![]
+}
+
+/// Reminders, the message outbox and background jobs (issue 4).
+fn message_routes() -> Vec<Route> {
+    vec![]
 }
 
 /// Builds the router from the table and wraps it in the middleware stack.
