@@ -38,6 +38,7 @@ pub mod stats;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 pub mod throttle;
+pub mod timeline;
 pub mod tokens;
 pub mod users;
 

@@ -97,6 +97,8 @@ mod sites;
 mod stats;
 #[path = "conformance/throttle.rs"]
 mod throttle;
+#[path = "conformance/timeline.rs"]
+mod timeline;
 #[path = "conformance/tokens.rs"]
 mod tokens;
 #[path = "conformance/users.rs"]

@@ -365,6 +365,12 @@ fn person_detail_routes() -> Vec<Route> {
     vec![
         r(
             M::GET,
+            "/people/{person_id}/timeline",
+            Roles(CASE_ROLES),
+            get(pages::timeline::show),
+        ),
+        r(
+            M::GET,
             "/people/{person_id}/details",
             Roles(CASE_WRITERS),
             get(pages::person_details::details_form),

@@ -17,6 +17,7 @@ pub mod person_form;
 pub mod referrals;
 pub mod settings;
 pub mod signin;
+pub mod timeline;
 
 /// A form post's fields, read leniently: a missing field is an empty string,
 /// so every problem can be reported next to its field instead of as a 400.

@@ -10,6 +10,7 @@ use crate::{AppState, PageError};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use reconnect_domain::referral_reference::ReferralReference;
 use reconnect_domain::{FieldError, PersonId, SiteId};
 use reconnect_store::people::{PeopleFilter, Person};
 use reconnect_store::StoreError;
@@ -61,6 +62,26 @@ pub async fn list(
 ) -> Result<Response, PageError> {
     let id = p.identity()?;
     let search = q.q.trim().chars().take(100).collect::<String>();
+    // A referral reference goes straight to the person it was linked to, or
+    // to the referral while it waits for triage (the lookup is scoped and
+    // audited by the store; an unknown reference is searched for as text).
+    if let Ok(reference) = ReferralReference::parse(&search) {
+        match state
+            .store()
+            .referral_by_reference(&id.caller, &reference)
+            .await
+        {
+            Ok(referral) => {
+                let to = match referral.person_id {
+                    Some(person) => format!("/people/{person}"),
+                    None => format!("/triage/{}", referral.id),
+                };
+                return Ok(Redirect::to(&to).into_response());
+            }
+            Err(StoreError::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
     let people = state
         .store()
         .list_people(
@@ -207,6 +228,10 @@ struct ShowPage {
     done: Option<&'static str>,
     support: Support,
     referral_href: String,
+    /// The newest timeline entries, and how many there are in all.
+    entries: Vec<crate::pages::timeline::TimelineView>,
+    timeline_total: usize,
+    timeline_href: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -303,6 +328,9 @@ pub async fn person_page(
         None
     };
     let support = support_section(state, p, &person, extra.referral).await?;
+    let mut entries = crate::pages::timeline::timeline_views(state, &id.caller, person_id).await?;
+    let timeline_total = entries.len();
+    entries.truncate(crate::pages::timeline::ON_PERSON_PAGE);
     render(&ShowPage {
         layout: p.layout_with_errors(name.clone(), &extra.errors),
         errors: extra.errors,
@@ -320,5 +348,8 @@ pub async fn person_page(
         rows,
         support,
         referral_href: format!("/people/{person_id}/episodes"),
+        entries,
+        timeline_total,
+        timeline_href: format!("/people/{person_id}/timeline"),
     })
 }

@@ -2,10 +2,11 @@
 //! urgent first (release within two weeks, then recently released, then the
 //! rest by release date).
 //!
-//! A row is a name, a state and a list of cells under the table's headings,
-//! so other parts of the record (next appointment, overdue actions, gaps in
-//! the release-day plan) can be added as columns: push a heading in
-//! [`headings`] and a cell in [`row`], reading the extra data by episode id.
+//! A row is a name, a state and a list of cells under the table's headings.
+//! My caseload adds columns from other parts of the record, read for all
+//! rows at once by episode id ([`Extras`]): the next appointment, overdue
+//! plan actions, and gaps in the release-day plan (highlighted in the last
+//! two weeks before release).
 
 use crate::view::{render, Layout, Page};
 use crate::{AppState, PageError};
@@ -13,9 +14,108 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use reconnect_domain::caseload::{RECENT_DAYS, SOON_DAYS};
+use reconnect_domain::release_plan::{highlight_gaps, ChecklistItem};
 use reconnect_domain::window::{release_countdown, ReleaseDate};
+use reconnect_domain::EpisodeId;
+use reconnect_store::appointments::Appointment;
 use reconnect_store::caseloads::CaseloadEntry;
-use time::Date;
+use reconnect_store::Store;
+use std::collections::HashMap;
+use time::{Date, OffsetDateTime};
+
+/// What other parts of the record add to My caseload's rows.
+#[derive(Default)]
+pub struct Extras {
+    pub next_appointment: HashMap<EpisodeId, Appointment>,
+    pub overdue_actions: HashMap<EpisodeId, i64>,
+    pub release_gaps: HashMap<EpisodeId, Vec<ChecklistItem>>,
+}
+
+impl Extras {
+    /// Reads the extra columns for these entries (each read is scoped to the
+    /// caller's sites by the store, like the caseload itself).
+    pub async fn read(
+        store: &Store,
+        caller: &reconnect_domain::Caller,
+        entries: &[CaseloadEntry],
+        now: OffsetDateTime,
+    ) -> Result<Self, PageError> {
+        let ids: Vec<EpisodeId> = entries.iter().map(|e| e.episode_id).collect();
+        Ok(Extras {
+            next_appointment: store.next_appointments(caller, &ids, now).await?,
+            overdue_actions: store
+                .overdue_action_counts(caller, &ids, now.date())
+                .await?,
+            release_gaps: store.release_plan_gaps(caller, &ids).await?,
+        })
+    }
+
+    fn next_appointment(&self, e: &CaseloadEntry) -> Cell {
+        match self.next_appointment.get(&e.episode_id) {
+            Some(a) => Cell::plain(format!(
+                "{} ({})",
+                crate::pages::contacts::uk_when(a.details.starts_at),
+                a.details.what
+            )),
+            None => Cell::plain("None booked"),
+        }
+    }
+
+    fn overdue(&self, e: &CaseloadEntry) -> Cell {
+        match self
+            .overdue_actions
+            .get(&e.episode_id)
+            .copied()
+            .unwrap_or(0)
+        {
+            0 => Cell::plain("None"),
+            1 => Cell::warning("1 overdue"),
+            n => Cell::warning(format!("{n} overdue")),
+        }
+    }
+
+    fn release_day(&self, e: &CaseloadEntry, today: Date) -> Cell {
+        if e.state.is_in_community() {
+            return Cell::plain("Released");
+        }
+        match self.release_gaps.get(&e.episode_id) {
+            None => Cell::plain("Ready"),
+            Some(gaps) => {
+                let text = match gaps.len() {
+                    1 => "1 gap".to_string(),
+                    n => format!("{n} gaps"),
+                };
+                if highlight_gaps(e.expected_release.date(), today) {
+                    Cell::warning(text)
+                } else {
+                    Cell::plain(text)
+                }
+            }
+        }
+    }
+}
+
+/// One cell: its text, and whether it needs attention (shown as a tag).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cell {
+    pub text: String,
+    pub warning: bool,
+}
+
+impl Cell {
+    fn plain(text: impl Into<String>) -> Self {
+        Cell {
+            text: text.into(),
+            warning: false,
+        }
+    }
+    fn warning(text: impl Into<String>) -> Self {
+        Cell {
+            text: text.into(),
+            warning: true,
+        }
+    }
+}
 
 /// One row of a caseload table.
 pub struct CaseloadRow {
@@ -26,7 +126,7 @@ pub struct CaseloadRow {
     /// Why it is near the top, if it is: "Release within 14 days".
     pub priority: Option<String>,
     /// One per heading after name, state and priority.
-    pub cells: Vec<String>,
+    pub cells: Vec<Cell>,
 }
 
 /// Which list a table is.
@@ -41,6 +141,9 @@ pub fn headings(list: List) -> Vec<&'static str> {
     match list {
         List::Mine => vec![
             "Release",
+            "Next appointment",
+            "Overdue actions",
+            "Release-day plan",
             "Consent",
             "You are their",
             "Worker and peer mentor",
@@ -78,7 +181,7 @@ pub fn consent_summary(e: &CaseloadEntry) -> String {
     }
 }
 
-pub fn row(e: &CaseloadEntry, list: List, today: Date) -> CaseloadRow {
+pub fn row(e: &CaseloadEntry, list: List, today: Date, extras: &Extras) -> CaseloadRow {
     let priority = if e.urgency.is_soon() {
         Some(format!("Release within {SOON_DAYS} days"))
     } else if e.urgency.is_recently_released() {
@@ -86,18 +189,24 @@ pub fn row(e: &CaseloadEntry, list: List, today: Date) -> CaseloadRow {
     } else {
         None
     };
-    let mut cells = vec![countdown(e, today), consent_summary(e)];
+    let mut cells = vec![Cell::plain(countdown(e, today))];
     if list == List::Mine {
-        cells.push(if e.as_worker {
-            "RECONNECT worker".to_string()
+        cells.push(extras.next_appointment(e));
+        cells.push(extras.overdue(e));
+        cells.push(extras.release_day(e, today));
+    }
+    cells.push(Cell::plain(consent_summary(e)));
+    if list == List::Mine {
+        cells.push(Cell::plain(if e.as_worker {
+            "RECONNECT worker"
         } else {
-            "Peer mentor".to_string()
-        });
-        cells.push(match (&e.worker_name, &e.mentor_name) {
+            "Peer mentor"
+        }));
+        cells.push(Cell::plain(match (&e.worker_name, &e.mentor_name) {
             (Some(w), Some(m)) => format!("{w}, with {m}"),
             (Some(w), None) => format!("{w} (no peer mentor)"),
             _ => String::new(),
-        });
+        }));
     }
     CaseloadRow {
         href: format!("/people/{}/episodes/{}", e.person_id, e.episode_id),
@@ -132,7 +241,9 @@ pub async fn mine(State(state): State<AppState>, p: Page) -> Result<Response, Pa
     let id = p.identity()?;
     let store = state.store();
     let entries = store.my_caseload(&id.caller).await?;
-    let today = store.now().date();
+    let now = store.now();
+    let today = now.date();
+    let extras = Extras::read(store, &id.caller, &entries, now).await?;
     render(&CaseloadPage {
         layout: p.layout("My caseload"),
         heading: "My caseload",
@@ -140,7 +251,10 @@ pub async fn mine(State(state): State<AppState>, p: Page) -> Result<Response, Pa
         empty: "No one is allocated to you at the moment.",
         no_site: id.caller.scope.case_sites().is_empty(),
         headings: headings(List::Mine),
-        rows: entries.iter().map(|e| row(e, List::Mine, today)).collect(),
+        rows: entries
+            .iter()
+            .map(|e| row(e, List::Mine, today, &extras))
+            .collect(),
         allocate_links: false,
     })
 }
@@ -160,7 +274,7 @@ pub async fn unallocated(State(state): State<AppState>, p: Page) -> Result<Respo
         headings: headings(List::Unallocated),
         rows: entries
             .iter()
-            .map(|e| row(e, List::Unallocated, today))
+            .map(|e| row(e, List::Unallocated, today, &Extras::default()))
             .collect(),
         allocate_links: id.user.role.writes_cases(),
     })
@@ -218,23 +332,30 @@ mod tests {
             &entry(EpisodeState::EngagedBeforeRelease, 5, None),
             List::Mine,
             TODAY,
+            &Extras::default(),
         );
         assert_eq!(r.name, "Ada Lovelace");
         assert_eq!(r.priority.as_deref(), Some("Release within 14 days"));
+        let texts: Vec<&str> = r.cells.iter().map(|c| c.text.as_str()).collect();
         assert_eq!(
-            r.cells,
+            texts,
             [
                 "released in 5 days",
+                "None booked",
+                "None",
+                "Ready",
                 "Taking part; may share with 1 kind of partner",
                 "Peer mentor",
                 "Priya (no peer mentor)"
             ]
         );
+        assert!(r.cells.iter().all(|c| !c.warning));
         assert_eq!(r.cells.len(), headings(List::Mine).len());
         let r = row(
             &entry(EpisodeState::Accepted, 60, None),
             List::Unallocated,
             TODAY,
+            &Extras::default(),
         );
         assert_eq!(r.priority, None);
         assert_eq!(r.cells.len(), headings(List::Unallocated).len());
