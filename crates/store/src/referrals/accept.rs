@@ -10,6 +10,7 @@ use crate::episodes::{iso, load_windows};
 use crate::sql::{param_list, parse};
 use crate::{Result, Store, StoreError};
 use reconnect_domain::episode::{Action, EpisodeProgress, EpisodeState};
+use reconnect_domain::person_profile::Change;
 use reconnect_domain::window::ReleaseDate;
 use reconnect_domain::{Caller, EpisodeId, PersonId, PrisonId, PrisonNumber, SiteId};
 use sqlx::AnyConnection;
@@ -82,6 +83,9 @@ impl Store {
         now: i64,
     ) -> Result<Vec<String>> {
         let mut changes = Vec::new();
+        // The same changes as a correction of their details, so the record's
+        // history and version say what the referral changed.
+        let mut revision: Vec<Change> = Vec::new();
         let mut new_prison = prison.clone();
         if let Some(p) = r.prison_id.filter(|p| p.to_string() != prison) {
             let names: Vec<(String, String)> = sqlx::query_as(
@@ -107,11 +111,21 @@ impl Store {
             }
             let from_name = info(&prison).map(|(n, _)| n).unwrap_or_default();
             changes.push(format!("Prison changed from {from_name} to {to_name}"));
+            revision.push(Change {
+                label: "Prison".into(),
+                before: Some(from_name.clone()),
+                after: Some(to_name.clone()),
+            });
             new_prison = p.to_string();
         }
         let mut new_number = number.clone();
         if let Some(n) = r.prison_number.as_ref().filter(|n| n.as_str() != number) {
             changes.push(format!("Prison number changed from {number} to {n}"));
+            revision.push(Change {
+                label: "Prison number".into(),
+                before: Some(number.clone()),
+                after: Some(n.as_str().to_string()),
+            });
             new_number = n.as_str().to_string();
         }
         let mut new_preferred = preferred.clone();
@@ -124,19 +138,42 @@ impl Store {
                 Some(old) => format!("Preferred name changed from {old} to {name}"),
                 None => format!("Preferred name recorded: {name}"),
             });
+            revision.push(Change {
+                label: "Preferred name".into(),
+                before: preferred.clone(),
+                after: Some(name.clone()),
+            });
             new_preferred = Some(name.clone());
         }
         if changes.is_empty() {
             changes.push("Nothing to update: their record already matched the referral".into());
             return Ok(changes);
         }
-        sqlx::query(
-            "UPDATE person SET prison_id = $1, prison_number = $2, preferred_name = $3 WHERE id = $4",
+        // A new version of their details, so anyone editing the record from
+        // an older page is told it changed, and a revision saying why.
+        let version: i64 = sqlx::query_scalar(
+            "UPDATE person SET prison_id = $1, prison_number = $2, preferred_name = $3, \
+             version = version + 1 WHERE id = $4 RETURNING version",
         )
         .bind(new_prison)
         .bind(new_number)
         .bind(new_preferred)
         .bind(person.to_string())
+        .fetch_one(&mut *conn)
+        .await?;
+        let json = serde_json::to_string(&revision)
+            .map_err(|e| StoreError::Corrupt(format!("changes: {e}")))?;
+        sqlx::query(
+            "INSERT INTO person_revision (id, person_id, version, changed_at, changed_by, reason, changes) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(person.to_string())
+        .bind(version)
+        .bind(now)
+        .bind(caller.user_id().to_string())
+        .bind(format!("Updated from referral {}", r.reference))
+        .bind(json)
         .execute(&mut *conn)
         .await?;
         append(

@@ -622,6 +622,22 @@ async fn merging_updates_the_record_and_keeps_the_old_values(db: &TestDb) {
     let updates = db.audit_events_for("person.update").await;
     assert_eq!(updates.len(), 1);
     assert_eq!(updates[0].person_id, Some(person));
+    // The record's own history says what changed and why, and its version
+    // moved on, so an edit from an older page is refused as stale.
+    assert_eq!(after.version, before.version + 1);
+    let revisions = db.store.person_history(worker, person).await.unwrap();
+    assert_eq!(revisions.len(), 1);
+    assert_eq!(
+        revisions[0].reason,
+        format!("Updated from referral {reference}")
+    );
+    let labels: Vec<&str> = revisions[0]
+        .changes
+        .iter()
+        .map(|c| c.label.as_str())
+        .collect();
+    assert_eq!(labels, ["Prison", "Prison number", "Preferred name"]);
+    assert_eq!(revisions[0].changes[2].after.as_deref(), Some("Danny"));
 
     // A prison served by another site is refused, and nothing changes.
     let reference = submit(db, &referral(w.hull.prisons[0]), "192.0.2.1").await;
