@@ -126,6 +126,60 @@ pub fn describe(action: &str) -> String {
         "prison.create" => "Added a prison".into(),
         "api_token.create" => "Created an API token".into(),
         "api_token.revoke" => "Revoked an API token".into(),
+        "people.search" => "Searched for people".into(),
+        "person.correct" => "Corrected a person's details".into(),
+        "person.history" => "Viewed the changes to a person's details".into(),
+        "person.update" => "Updated a person's details from a referral".into(),
+        "episode.create" => "Referred a person for support".into(),
+        "episode.transition" => "Changed a person's support".into(),
+        "episode.release_date" => "Changed an expected release date".into(),
+        "site.windows" => "Changed a site's time windows".into(),
+        "referral.submit" => "A referral was sent through the public form".into(),
+        "referral.trapped" => "The public form caught an automated submission".into(),
+        "referral.create" => "Recorded a professional referral".into(),
+        "referral.queue" => "Viewed the referrals to triage".into(),
+        "referral.view" => "Opened a referral".into(),
+        "referral.duplicates" => "Checked a referral for possible duplicates".into(),
+        "referral.lookup" => "Looked up a referral by its reference".into(),
+        "referral.accept" => "Accepted a referral".into(),
+        "referral.link" => "Linked a referral to a person".into(),
+        "referral.decline" => "Declined a referral".into(),
+        "consent.view" => "Viewed consent records".into(),
+        "consent.record" => "Recorded consent".into(),
+        "consent.withdraw" => "Recorded that consent was withdrawn".into(),
+        "allocation.allocate" => "Allocated a worker".into(),
+        "allocation.change_worker" => "Handed over to another worker".into(),
+        "allocation.change_mentor" => "Changed the peer mentor".into(),
+        "capacity.set" => "Set a worker's caseload capacity".into(),
+        "need.view" => "Viewed a need".into(),
+        "needs.view" => "Viewed needs".into(),
+        "assessments.view" => "Viewed assessments".into(),
+        "need.add" => "Added a need".into(),
+        "need.update" => "Updated a need".into(),
+        "assessment.record" => "Recorded an assessment".into(),
+        "plan.view" => "Viewed a plan".into(),
+        "plan.goal_add" => "Added a goal to a plan".into(),
+        "plan.action_add" => "Added an action to a plan".into(),
+        "plan.action_view" => "Viewed a plan action".into(),
+        "plan.action_close" => "Closed a plan action".into(),
+        "release_plan.view" => "Viewed a release-day plan".into(),
+        "release_plan.save" => "Saved a release-day plan".into(),
+        "contact.list" => "Viewed contacts".into(),
+        "contact.view" => "Viewed a contact".into(),
+        "contact.create" => "Logged a contact".into(),
+        "contact.correct" => "Corrected a contact".into(),
+        "appointment.list" => "Viewed appointments".into(),
+        "appointment.view" => "Viewed an appointment".into(),
+        "appointment.history" => "Viewed an appointment's history".into(),
+        "appointment.calendar" => "Viewed their calendar".into(),
+        "appointment.book" => "Booked an appointment".into(),
+        "appointment.attendance" => "Recorded attendance".into(),
+        "appointment.reschedule" => "Rescheduled an appointment".into(),
+        "appointment.cancel" => "Cancelled an appointment".into(),
+        "case_note.list" => "Viewed case notes".into(),
+        "case_note.view" => "Viewed a case note".into(),
+        "case_note.create" => "Wrote a case note".into(),
+        "case_note.correct" => "Corrected a case note".into(),
         other => other.replace(['.', '_'], " "),
     }
 }
@@ -260,4 +314,43 @@ pub async fn site_audit(
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, PageError> {
     trail_page(&state, &p, q, Trail::Site).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe;
+    use std::path::Path;
+
+    /// Every action name the store writes with a literal name.
+    fn store_actions(dir: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                store_actions(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for (at, _) in text.match_indices("AuditEntry::new(") {
+                    let rest = text[at + "AuditEntry::new(".len()..].trim_start();
+                    if let Some(quoted) = rest.strip_prefix('"') {
+                        if let Some(end) = quoted.find('"') {
+                            out.push(quoted[..end].to_string());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_action_the_store_records_is_described_in_words() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../store/src");
+        let mut actions = Vec::new();
+        store_actions(&dir, &mut actions);
+        assert!(actions.len() > 40, "found only {actions:?}");
+        let undescribed: Vec<&String> = actions
+            .iter()
+            .filter(|a| describe(a) == a.replace(['.', '_'], " "))
+            .collect();
+        assert!(undescribed.is_empty(), "no words for {undescribed:?}");
+    }
 }
