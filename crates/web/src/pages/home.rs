@@ -20,7 +20,29 @@ struct HomePage {
 
 fn cards(role: Role) -> Vec<(&'static str, &'static str, &'static str)> {
     let mut c = Vec::new();
+    if matches!(role, Role::Worker | Role::PeerMentor) {
+        c.push((
+            "/caseload",
+            "My caseload",
+            "The people you support, with those released soon or recently first.",
+        ));
+        c.push((
+            "/appointments",
+            "Appointments",
+            "What is coming up this week for the people you support.",
+        ));
+    }
     if role.reads_cases() {
+        c.push((
+            "/triage",
+            "Referrals to triage",
+            "New referrals for your sites: check who is eligible, then accept or decline.",
+        ));
+        c.push((
+            "/unallocated",
+            "Unallocated",
+            "People being supported who have no RECONNECT worker yet.",
+        ));
         c.push((
             "/people",
             "People",
@@ -35,6 +57,11 @@ fn cards(role: Role) -> Vec<(&'static str, &'static str, &'static str)> {
         ));
     }
     if role.reads_site_audit() {
+        c.push((
+            "/team",
+            "Team and capacity",
+            "Each worker's caseload against the capacity you set.",
+        ));
         c.push((
             "/audit",
             "Audit trail",
