@@ -14,7 +14,7 @@ use reconnect_domain::clock::from_millis;
 use reconnect_domain::episode::{Action, EpisodeProgress, EpisodeState, Outcome, Reason};
 use reconnect_domain::referral_source::ReferralSource;
 use reconnect_domain::window::{long_date, ReleaseDate, SiteWindows};
-use reconnect_domain::{Caller, EpisodeId, PersonId, SiteId};
+use reconnect_domain::{Caller, EpisodeId, PersonId, SiteId, UserId};
 use sqlx::AnyConnection;
 use time::{Date, OffsetDateTime};
 
@@ -54,21 +54,26 @@ impl Episode {
 pub struct EpisodeEvent {
     pub seq: i64,
     pub at: OffsetDateTime,
+    pub by_user: UserId,
     pub by_name: String,
     /// `transition` or `release_date`.
     pub kind: String,
+    /// For transitions, the journey action (`accept`, `mark_released`...).
+    pub action: Option<String>,
     pub from_state: Option<EpisodeState>,
     pub to_state: Option<EpisodeState>,
     pub summary: String,
     pub reason: Option<String>,
 }
 
-/// seq, at, by_name, kind, from_state, to_state, summary, reason.
+/// seq, at, by_user, by_name, kind, action, from_state, to_state, summary, reason.
 type EventRow = (
     i64,
     i64,
     String,
     String,
+    String,
+    Option<String>,
     Option<String>,
     Option<String>,
     String,
@@ -453,7 +458,7 @@ impl Store {
         load_scoped(&mut conn, id, caller.scope.case_sites()).await?;
         let rows: Vec<EventRow> =
             sqlx::query_as(
-                "SELECT ev.seq, ev.at, u.display_name, ev.kind, ev.from_state, ev.to_state, ev.summary, ev.reason \
+                "SELECT ev.seq, ev.at, ev.by_user, u.display_name, ev.kind, ev.action, ev.from_state, ev.to_state, ev.summary, ev.reason \
                  FROM episode_event ev JOIN app_user u ON u.id = ev.by_user \
                  WHERE ev.episode_id = $1 ORDER BY ev.seq",
             )
@@ -461,18 +466,22 @@ impl Store {
             .fetch_all(&mut *conn)
             .await?;
         rows.into_iter()
-            .map(|(seq, at, by_name, kind, from, to, summary, reason)| {
-                Ok(EpisodeEvent {
-                    seq,
-                    at: from_millis(at),
-                    by_name,
-                    kind,
-                    from_state: from.as_deref().map(|s| parse(s, "state")).transpose()?,
-                    to_state: to.as_deref().map(|s| parse(s, "state")).transpose()?,
-                    summary,
-                    reason,
-                })
-            })
+            .map(
+                |(seq, at, by_user, by_name, kind, action, from, to, summary, reason)| {
+                    Ok(EpisodeEvent {
+                        seq,
+                        at: from_millis(at),
+                        by_user: parse(&by_user, "user id")?,
+                        by_name,
+                        kind,
+                        action,
+                        from_state: from.as_deref().map(|s| parse(s, "state")).transpose()?,
+                        to_state: to.as_deref().map(|s| parse(s, "state")).transpose()?,
+                        summary,
+                        reason,
+                    })
+                },
+            )
             .collect()
     }
 

@@ -598,6 +598,43 @@ async fn a_stale_form_shows_the_latest_details_and_changes_nothing() {
 }
 
 #[tokio::test]
+async fn a_form_sent_twice_acts_once_and_answers_the_same_both_times() {
+    let mut w = world().await;
+    let person = w.person("Twice").await;
+    let episode = w.episode_in(person, &[]).await;
+    let path = format!("/people/{person}/episodes/{}/actions/accept", episode.id);
+    w.page(&path).await;
+    let first = w.app.post(&mut w.b, &path, &[("version", "1")]).await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER);
+    // The same form again (a double click): the same answer, nothing more done.
+    let again = w.app.post(&mut w.b, &path, &[("version", "1")]).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
+    assert_eq!(again.location(), first.location());
+    let now = w.episode(person).await;
+    assert_eq!(now.state, EpisodeState::Accepted);
+    assert_eq!(now.version, 2);
+    assert_eq!(
+        w.app.db.audit_events_for("episode.transition").await.len(),
+        1
+    );
+
+    // A colleague's form from before the change is still told it is stale.
+    let colleague = w.app.db.staff(Role::Worker, &[w.site.id]).await;
+    let refused = w
+        .app
+        .db
+        .store
+        .act_on_episode(&colleague, episode.id, 1, &Action::Accept)
+        .await;
+    assert!(refused.is_err());
+    // And long after, the same form is no longer taken for a repeat.
+    w.app.db.advance(time::Duration::minutes(11));
+    let mut b = w.app.sign_in("worker@example.org").await;
+    let late = w.app.post(&mut b, &path, &[("version", "1")]).await;
+    assert_eq!(late.status, StatusCode::CONFLICT, "{}", late.body);
+}
+
+#[tokio::test]
 async fn withdrawal_works_from_every_open_state_without_a_reason() {
     let mut w = world().await;
     let released = Action::MarkReleased {

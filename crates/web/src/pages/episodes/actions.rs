@@ -197,6 +197,37 @@ async fn action_page(
     })
 }
 
+/// How long after an action the same form, sent again by the same person,
+/// counts as a repeat of it (a double click, or sending again after going
+/// back) rather than a clash with someone else's change.
+const REPEAT_WINDOW: time::Duration = time::Duration::minutes(10);
+
+/// Was the episode moved on from `version` by exactly this action, by this
+/// caller, moments ago? Then a form carrying `version` is a repeat, and the
+/// answer is the same as the first time.
+async fn is_repeat(
+    state: &AppState,
+    caller: &reconnect_domain::Caller,
+    ep: &Episode,
+    version: i64,
+    kind: ActionKind,
+) -> Result<bool, PageError> {
+    if ep.version != version + 1 {
+        return Ok(false);
+    }
+    let store = state.store();
+    let history = store.episode_history(caller, ep.id).await?;
+    Ok(history.last().is_some_and(|last| {
+        last.by_user == caller.user_id()
+            && last.action.as_deref() == Some(kind.as_str())
+            && store.now() - last.at <= REPEAT_WINDOW
+    }))
+}
+
+fn done_redirect(person_id: reconnect_domain::PersonId, kind: ActionKind) -> Response {
+    Redirect::to(&format!("/people/{person_id}?done={}", action_slug(kind))).into_response()
+}
+
 fn parse_kind(slug: &str) -> Result<ActionKind, PageError> {
     parse_action_slug(slug).ok_or(PageError::NotFound)
 }
@@ -226,6 +257,9 @@ pub async fn action_submit(
     let ep = episode_of(&state, &p, person_id, episode_id).await?;
     let store = state.store();
     let version = version(&form.version)?;
+    if version != ep.version && is_repeat(&state, &id.caller, &ep, version, kind).await? {
+        return Ok(done_redirect(person_id, kind));
+    }
     if !available_actions(ep.state).contains(&kind) {
         // Refused by the journey's rules whatever was filled in: say why (or
         // that someone else has just moved the episode on).
@@ -259,10 +293,7 @@ pub async fn action_submit(
                     return Ok(Redirect::to("/people?transferred=1").into_response());
                 }
             }
-            Ok(
-                Redirect::to(&format!("/people/{person_id}?done={}", action_slug(kind)))
-                    .into_response(),
-            )
+            Ok(done_redirect(person_id, kind))
         }
         Err(StoreError::Refused(reason)) => {
             // Where the refusal is about a field, link the summary to it.
@@ -282,6 +313,9 @@ pub async fn action_submit(
         }
         Err(StoreError::Stale) => {
             let ep = episode_of(&state, &p, person_id, episode_id).await?;
+            if is_repeat(&state, &id.caller, &ep, version, kind).await? {
+                return Ok(done_redirect(person_id, kind));
+            }
             Ok(with_status(
                 action_page(&state, &p, kind, &ep, form, vec![general(STALE_MESSAGE)]).await?,
                 StatusCode::CONFLICT,
