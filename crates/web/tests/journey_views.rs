@@ -6,7 +6,7 @@
 
 mod common;
 
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use common::TestApp;
 use reconnect_domain::appointment::AppointmentDetails;
 use reconnect_domain::contact::{ContactDetails, ContactKind};
@@ -149,6 +149,18 @@ async fn my_caseload_shows_the_next_appointment_overdue_actions_and_release_day_
     let page = app.get(&mut b, "/caseload").await;
     assert!(page.body.contains("(GP registration)"), "{}", page.body);
     assert!(page.body.contains("1 overdue"));
+
+    // The API carries the same columns.
+    let token = app.token(worker).await;
+    let res = app
+        .api(Method::GET, "/api/v1/caseload", Some(&token), None)
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+    let json = res.json();
+    let entry = &json[0];
+    assert_eq!(entry["overdue_actions"], 1);
+    assert_eq!(entry["next_appointment"]["what"], "GP registration");
+    assert_eq!(entry["release_day_gaps"].as_array().unwrap().len(), 9);
 }
 
 #[tokio::test]

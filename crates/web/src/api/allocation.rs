@@ -267,6 +267,59 @@ pub struct CaseloadEntryJson {
     pub consent_to_take_part: bool,
     /// How many kinds of partner information may be shared with today.
     pub sharing_partners: u32,
+    /// On My caseload: the next booked appointment, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_appointment: Option<NextAppointmentJson>,
+    /// On My caseload: how many plan actions are open past their due date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overdue_actions: Option<i64>,
+    /// On My caseload, before release: the release-day checklist items not
+    /// yet confirmed (codes like `gp_registration`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release_day_gaps: Option<Vec<String>>,
+}
+
+/// The next booked appointment of an episode.
+#[derive(Serialize, ToSchema)]
+pub struct NextAppointmentJson {
+    /// When it starts (RFC 3339).
+    #[schema(format = DateTime)]
+    pub starts_at: String,
+    pub what: String,
+    pub location: String,
+}
+
+/// Adds My caseload's extra columns to the entries.
+async fn with_extras(
+    state: &AppState,
+    caller: &reconnect_domain::Caller,
+    entries: &[CaseloadEntry],
+    mut json: Vec<CaseloadEntryJson>,
+) -> Result<Vec<CaseloadEntryJson>, ApiError> {
+    let store = state.store();
+    let now = store.now();
+    let ids: Vec<EpisodeId> = entries.iter().map(|e| e.episode_id).collect();
+    let next = store.next_appointments(caller, &ids, now).await?;
+    let overdue = store
+        .overdue_action_counts(caller, &ids, now.date())
+        .await?;
+    let gaps = store.release_plan_gaps(caller, &ids).await?;
+    for (e, j) in entries.iter().zip(json.iter_mut()) {
+        j.next_appointment = next.get(&e.episode_id).map(|a| NextAppointmentJson {
+            starts_at: rfc3339(a.details.starts_at),
+            what: a.details.what.clone(),
+            location: a.details.location.clone(),
+        });
+        j.overdue_actions = Some(overdue.get(&e.episode_id).copied().unwrap_or(0));
+        if !e.state.is_in_community() {
+            j.release_day_gaps = Some(
+                gaps.get(&e.episode_id)
+                    .map(|items| items.iter().map(|i| i.code().to_string()).collect())
+                    .unwrap_or_default(),
+            );
+        }
+    }
+    Ok(json)
 }
 
 fn entry_json(e: &CaseloadEntry, today: time::Date, mine: bool) -> CaseloadEntryJson {
@@ -300,6 +353,9 @@ fn entry_json(e: &CaseloadEntry, today: time::Date, mine: bool) -> CaseloadEntry
         mentor_name: e.mentor_name.clone(),
         consent_to_take_part: e.consent_to_take_part,
         sharing_partners: e.sharing_partners,
+        next_appointment: None,
+        overdue_actions: None,
+        release_day_gaps: None,
     }
 }
 
@@ -318,9 +374,8 @@ pub async fn caseload(
 ) -> Result<Json<Vec<CaseloadEntryJson>>, ApiError> {
     let today = state.store().now().date();
     let entries = state.store().my_caseload(&id.caller).await?;
-    Ok(Json(
-        entries.iter().map(|e| entry_json(e, today, true)).collect(),
-    ))
+    let json = entries.iter().map(|e| entry_json(e, today, true)).collect();
+    Ok(Json(with_extras(&state, &id.caller, &entries, json).await?))
 }
 
 /// Open episodes at your sites with no RECONNECT worker, most urgent first.
