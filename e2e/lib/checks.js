@@ -1,6 +1,6 @@
 'use strict';
 
-const { runAxe, formatViolations } = require('./axe');
+const { runAxe, runAxeWithoutJavaScript, formatViolations } = require('./axe');
 
 /**
  * Splits a Content-Security-Policy header value into policies -> directive map.
@@ -74,7 +74,7 @@ function isHtml(headers) {
  * status < 400 (unless expectStatus is given), an <h1>, security headers and axe.
  * Returns a list of problem strings.
  */
-async function htmlPageProblems(page, response, { where, expectStatus, checkHeaders = true } = {}) {
+async function htmlPageProblems(page, response, { where, expectStatus, checkHeaders = true, javaScript = true } = {}) {
   const problems = [];
   const label = where || new URL(page.url()).pathname;
   if (!response) {
@@ -99,7 +99,7 @@ async function htmlPageProblems(page, response, { where, expectStatus, checkHead
     const title = await page.title().catch(() => '');
     problems.push(`no <h1> on the page (title: ${JSON.stringify(title)})`);
   }
-  const violations = await runAxe(page);
+  const violations = javaScript ? await runAxe(page) : await runAxeWithoutJavaScript(page);
   if (violations.length > 0) problems.push(formatViolations(violations, label));
   return problems;
 }
