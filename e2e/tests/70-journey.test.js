@@ -124,6 +124,33 @@ class Walk {
     }
   }
 
+  /**
+   * Sends the form on the page without answers (pressing `button`) and checks the
+   * refusal a person sees: the title starts "Error:", an error summary whose links
+   * each lead to a field on the page, and a message next to the fields.
+   */
+  async sendEmpty(button, where) {
+    await this.click(this.button(button), `${where}, sent without answers`);
+    const summary = this.page.locator('.nhsuk-error-summary');
+    assert.equal(await summary.count(), 1, `${where}: sending it empty should show an error summary (on ${this.page.url()})`);
+    assert.match(await this.page.title(), /^Error: /, `${where}: the title should start with "Error: "`);
+    const targets = await summary
+      .locator('a[href^="#"]')
+      .evaluateAll((links) => links.map((a) => a.getAttribute('href').slice(1)));
+    assert.ok(targets.length > 0, `${where}: the error summary should link to the fields to fix`);
+    for (const id of targets) {
+      const field = this.page.locator(`[id="${id}"]`);
+      assert.equal(await field.count(), 1, `${where}: the error summary links to #${id}, which is not on the page`);
+      assert.ok(
+        await field.evaluate((el) => el.matches('input, select, textarea, .nhsuk-date-input')),
+        `${where}: the error summary link #${id} should lead to a field`,
+      );
+    }
+    const messages = await this.page.locator('.nhsuk-error-message').count();
+    assert.ok(messages >= 1, `${where}: the fields should have error messages next to them`);
+    this.t.diagnostic(`${where}: refused with ${targets.length} error(s), each linked to its field`);
+  }
+
   /** The episode's state tag in the summary list ("State" row). */
   async stateTag() {
     const row = this.page.locator('.nhsuk-summary-list__row', {
@@ -148,6 +175,7 @@ async function sendSelfReferral(t, release) {
     const walk = new Walk(t, await context.newPage());
     const { page } = walk;
     await walk.open('/refer', 'the public referral form');
+    await walk.sendEmpty('Send request', 'the public referral form');
     await page.getByLabel('I am asking for support for myself', { exact: true }).check();
     await page.getByLabel('First name', { exact: true }).fill(GIVEN);
     await page.getByLabel('Last name', { exact: true }).fill(FAMILY);
@@ -197,6 +225,7 @@ test('a worker takes a self-referral from triage to the end of support', { timeo
     await walk.click(walk.button('Find referral'), 'the referral');
     assert.match(pathOf(page.url()), /^\/triage\/[0-9a-f-]{36}$/, `the lookup should open the referral (ended on ${page.url()})`);
     assert.equal((await page.locator('h1').innerText()).trim(), FULL_NAME);
+    await walk.sendEmpty('Save decision', 'the triage decision');
     await page.getByLabel('Accept, and make a new record for them', { exact: true }).check();
     await page.getByLabel('Prison number', { exact: true }).fill('A7321JW');
     await walk.click(walk.button('Save decision'), 'the referral, accepted');
@@ -211,6 +240,7 @@ test('a worker takes a self-referral from triage to the end of support', { timeo
 
     // Consent to take part.
     await walk.click(walk.link('consent'), 'consent');
+    await walk.sendEmpty('Record consent to take part', 'consent to take part');
     await walk.fillDate('When did they agree to take part?', today);
     await page.getByLabel('Verbally (in person or by phone)', { exact: true }).check();
     await page.getByLabel('They have chosen to take part, and know they can stop at any time', { exact: true }).check();
@@ -243,6 +273,7 @@ test('a worker takes a self-referral from triage to the end of support', { timeo
     await walk.noErrorSummary('starting support');
     assert.equal(await walk.stateTag(), 'Engaged before release');
     await walk.click(walk.link('Contacts'), 'contacts');
+    await walk.sendEmpty('Save contact', 'logging a contact');
     await page.getByLabel('In-prison visit', { exact: true }).check();
     await walk.fillDate('When was it?', earlier);
     await page.getByLabel('Time', { exact: true }).fill(earlier.time);
@@ -258,6 +289,7 @@ test('a worker takes a self-referral from triage to the end of support', { timeo
     // What they need, an assessment, their plan and a case note.
     await walk.click(walk.link('Back to their episode'), 'the episode');
     await walk.click(walk.link('Needs'), 'needs');
+    await walk.sendEmpty('Add need', 'adding a need');
     await page.getByLabel('Area of need', { exact: true }).selectOption({ label: 'Accommodation' });
     await page.getByLabel('Identified', { exact: true }).check();
     await page.getByLabel('Who is responsible?', { exact: true }).selectOption({ label: 'RECONNECT' });
@@ -280,6 +312,7 @@ test('a worker takes a self-referral from triage to the end of support', { timeo
     await walk.click(walk.link('Back to the episode'), 'the episode');
 
     await walk.click(walk.link('plan'), 'the plan');
+    await walk.sendEmpty('Add goal', 'adding a goal');
     await page.getByLabel('Their goal, in their own words', { exact: true }).fill('I want a place of my own and to stay clean.');
     await walk.click(walk.button('Add goal'), 'the plan, goal added');
     await walk.noErrorSummary('adding a goal');
@@ -295,6 +328,7 @@ test('a worker takes a self-referral from triage to the end of support', { timeo
     await walk.click(walk.link('Back to the episode'), 'the episode');
 
     await walk.click(walk.link('case notes'), 'case notes');
+    await walk.sendEmpty('Add note', 'adding a case note');
     await page.getByLabel('Note', { exact: true }).fill('Jordan asked for help with a bank account before release.');
     await walk.click(walk.button('Add note'), 'case notes, added');
     await walk.noErrorSummary('adding a case note');
@@ -326,6 +360,7 @@ test('a worker takes a self-referral from triage to the end of support', { timeo
     await walk.click(walk.link('Back to the episode'), 'the episode');
     await walk.click(walk.link('Back to their record'), 'their record');
     await walk.click(walk.button('Mark as released'), 'mark as released');
+    await walk.sendEmpty('Mark as released', 'marking them released');
     await walk.fillDate('When were they released?', today);
     await walk.click(walk.button('Mark as released'), 'their record, released');
     await walk.noErrorSummary('marking them released');
@@ -336,6 +371,7 @@ test('a worker takes a self-referral from triage to the end of support', { timeo
 
     // Appointments: one missed, one rescheduled.
     await walk.click(walk.link('appointments'), 'appointments');
+    await walk.sendEmpty('Book appointment', 'booking an appointment');
     await page.getByLabel('What is it, and who is it with?', { exact: true }).fill('Drug and alcohol service first assessment');
     await page.getByLabel('Where is it?', { exact: true }).fill('Surrey recovery hub, Guildford');
     await walk.fillDate('Date', yesterday);
@@ -345,6 +381,7 @@ test('a worker takes a self-referral from triage to the end of support', { timeo
     assert.match(await walk.successBanner(), /Appointment booked/);
     const toRecord = page.locator('table', { has: page.locator('caption', { hasText: 'Attendance still to record' }) });
     await walk.click(toRecord.getByRole('link', { name: /^Record attendance/ }).first(), 'recording attendance');
+    await walk.sendEmpty('Save attendance', 'recording attendance');
     await page.getByLabel('Did not attend', { exact: true }).check();
     await page.getByLabel('Travel or other practical problems', { exact: true }).check();
     await walk.click(walk.button('Save attendance'), 'appointments, missed one recorded');
@@ -382,6 +419,7 @@ test('a worker takes a self-referral from triage to the end of support', { timeo
     await walk.click(walk.button('Begin stepping down'), 'their record, stepping down');
     assert.equal(await walk.stateTag(), 'Stepping down');
     await walk.click(walk.link('Close episode'), 'close the episode');
+    await walk.sendEmpty('Close episode', 'closing the episode');
     await page.getByLabel('Support completed', { exact: true }).check();
     await page.getByLabel('Details', { exact: true }).fill('Registered with a GP and settled in their flat.');
     await walk.click(walk.button('Close episode'), 'their record, closed');
