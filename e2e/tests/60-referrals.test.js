@@ -51,6 +51,17 @@ async function sendSelfReferral(t, givenName) {
     for (const e of watcher.take()) t.diagnostic(e);
     assertNoProblems(problems, 'GET /refer at 320px without JavaScript');
 
+    // Sent with nothing filled in: the refusal also fits the screen and is axe clean.
+    const [refusal] = await Promise.all([
+      page.waitForNavigation({ waitUntil: 'load' }),
+      page.getByRole('button', { name: 'Send request', exact: true }).click(),
+    ]);
+    assert.equal(await page.locator('.nhsuk-error-summary').count(), 1, 'an empty form should be refused with an error summary');
+    const refused = await htmlPageProblems(page, refusal, { where: '/refer refused at 320px', javaScript: false });
+    refused.push(...(await overflowProblems(page, 320)));
+    for (const e of watcher.take()) t.diagnostic(e);
+    assertNoProblems(refused, 'POST /refer without answers, at 320px without JavaScript');
+
     await page.getByLabel('I am asking for support for myself', { exact: true }).check();
     await page.getByLabel('First name', { exact: true }).fill(givenName);
     await page.getByLabel('Last name', { exact: true }).fill('Ashdown');
