@@ -237,6 +237,19 @@ test('a worker takes a self-referral from triage to the end of support', { timeo
     assert.equal((await page.locator('h1').innerText()).trim(), FULL_NAME);
     assert.equal(await walk.stateTag(), 'Accepted');
     assert.ok((await walk.historyTitles()).includes('Referral accepted'), 'the history should say the referral was accepted');
+    await walk.click(page.locator('header nav').getByRole('link', { name: 'Unallocated', exact: true }), 'unallocated');
+    assert.ok((await walk.mainText()).includes(FAMILY), `${FULL_NAME} should wait in the unallocated list`);
+
+    // The other changes on their record open and check out (nothing is changed here).
+    await walk.open(personPath, 'their record');
+    await walk.click(walk.link('Correct their details'), 'correcting their details');
+    await walk.click(walk.link('Back to their record'), 'their record');
+    await walk.click(walk.link('Change expected release date'), 'changing the release date');
+    await walk.click(walk.link('Cancel'), 'their record');
+    await walk.click(walk.link('Record that they want to stop'), 'recording that they want to stop');
+    await walk.click(walk.link('Cancel'), 'their record');
+    await walk.click(walk.link('Transfer to another site'), 'transferring to another site');
+    await walk.click(walk.link('Cancel'), 'their record');
 
     // Consent to take part.
     await walk.click(walk.link('consent'), 'consent');
@@ -250,6 +263,8 @@ test('a worker takes a self-referral from triage to the end of support', { timeo
     const consentRows = page.locator('table', { has: page.locator('caption', { hasText: 'Consents recorded' }) });
     assert.equal(await consentRows.count(), 1, 'the consent should be listed');
     assert.match(await consentRows.innerText(), /take part/i);
+    await walk.click(consentRows.getByRole('link', { name: /^Withdraw/ }).first(), 'withdrawing consent');
+    await walk.click(walk.link('Back to consent'), 'consent');
 
     // Allocate: the worker takes them on.
     await walk.click(walk.link('Who supports them'), 'who supports them');
@@ -265,6 +280,8 @@ test('a worker takes a self-referral from triage to the end of support', { timeo
     assert.match(await workerRow.innerText(), /Priya Raman/);
     await walk.open('/caseload', 'my caseload');
     assert.ok((await walk.mainText()).includes(FAMILY), `${FULL_NAME} should be on the worker's caseload`);
+    await walk.open('/unallocated', 'unallocated');
+    assert.ok(!(await walk.mainText()).includes(FAMILY), `${FULL_NAME} should have left the unallocated list`);
 
     // Start working with them in prison, and log the visit.
     await walk.open(personPath, 'their record');
@@ -285,6 +302,8 @@ test('a worker takes a self-referral from triage to the end of support', { timeo
     await walk.noErrorSummary('logging the contact');
     assert.match(await walk.successBanner(), /Contact saved/);
     assert.match(await walk.mainText(), /First visit on the wing/);
+    await walk.click(page.locator('main table').getByRole('link', { name: /^Correct/ }).first(), 'correcting a contact');
+    await walk.click(walk.link('Back to contacts'), 'contacts');
 
     // What they need, an assessment, their plan and a case note.
     await walk.click(walk.link('Back to their episode'), 'the episode');
@@ -333,6 +352,8 @@ test('a worker takes a self-referral from triage to the end of support', { timeo
     await walk.click(walk.button('Add note'), 'case notes, added');
     await walk.noErrorSummary('adding a case note');
     assert.match(await walk.mainText(), /help with a bank account/);
+    await walk.click(walk.link('Correct this note'), 'correcting a case note');
+    await walk.click(walk.link('Back to the notes'), 'case notes');
 
     // The release-day plan, completed.
     await walk.click(walk.link('Back to their episode'), 'the episode');
@@ -410,8 +431,11 @@ test('a worker takes a self-referral from triage to the end of support', { timeo
     assert.match(appointmentsText, /Rescheduled/, 'the old appointment should be kept, marked as rescheduled');
     assert.match(await comingUp.innerText(), /GP registration at Guildford Health Centre[\s\S]*Booked/);
 
+    await walk.click(page.locator('header nav').getByRole('link', { name: 'Appointments', exact: true }), 'the appointments calendar');
+
     // Stepping down, then closing: support completed.
-    await walk.click(walk.link('Back to their episode'), 'the episode');
+    await walk.open(personPath, 'their record');
+    await walk.click(walk.link('Summary and history'), 'the episode');
     const episodeHistory = await walk.historyTitles();
     t.diagnostic(`episode history: ${episodeHistory.join(' | ')}`);
     await walk.click(walk.link('Back to their record'), 'their record');
