@@ -472,3 +472,37 @@ test('a worker takes a self-referral from triage to the end of support', { timeo
   }
   assertNoProblems(walk.problems, 'the journey');
 });
+
+// The other people at the site see the same episode pages with their own rights
+// (a peer mentor reads and adds to them, a site manager oversees): each part of
+// one of their people's current episode is checked for them too.
+for (const role of ['peer_mentor', 'site_manager']) {
+  test(`a ${role.replace('_', ' ')} opens every part of an episode`, { timeout: config.ROLE_TEST_TIMEOUT_MS }, async (t) => {
+    const account = config.ACCOUNTS.find((a) => a.role === role);
+    const context = await newAppContext(browser);
+    const page = await context.newPage();
+    const walk = new Walk(t, page);
+    try {
+      await signIn(page, account);
+      await walk.open('/people', 'people');
+      const people = await page.locator('main table a[href^="/people/"]').evaluateAll((links) => links.map((a) => a.getAttribute('href')));
+      assert.ok(people.length > 0, `${role} should see people at their site`);
+      let sections = [];
+      for (const href of people.slice(0, 10)) {
+        await walk.open(href, 'their record');
+        sections = await page
+          .locator('nav[aria-label="Working with them"] a')
+          .evaluateAll((links) => links.map((a) => a.getAttribute('href')));
+        if (sections.length > 0) break;
+      }
+      assert.ok(sections.length > 0, `${role}: none of the first people listed has a current episode`);
+      for (const href of sections) {
+        await walk.open(href, `episode part ${href.split('/').slice(5).join('/') || 'summary'}`);
+      }
+    } finally {
+      t.diagnostic(`${role}: ${walk.checked} page(s) checked`);
+      await context.close();
+    }
+    assertNoProblems(walk.problems, `${role} reading an episode`);
+  });
+}
