@@ -509,3 +509,22 @@ for (const role of ['peer_mentor', 'site_manager']) {
     assertNoProblems(walk.problems, `${role} reading an episode`);
   });
 }
+
+// The other forms a worker fills in from scratch, sent empty: each refusal is
+// checked like every other page, and says what to fix next to each field.
+test('a worker sends the staff forms empty and is shown what to fix', { timeout: config.TEST_TIMEOUT_MS }, async (t) => {
+  const account = config.ACCOUNTS.find((a) => a.role === 'worker');
+  const context = await newAppContext(browser);
+  const page = await context.newPage();
+  const walk = new Walk(t, page);
+  try {
+    await signIn(page, account);
+    await walk.open('/triage/new', 'adding a referral');
+    await walk.sendEmpty('Add referral', 'adding a referral');
+    await walk.open('/people/new', 'adding a person');
+    await walk.sendEmpty('Add person', 'adding a person');
+  } finally {
+    await context.close();
+  }
+  assertNoProblems(walk.problems, 'staff forms sent empty');
+});
