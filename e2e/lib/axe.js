@@ -57,6 +57,36 @@ async function runAxe(page, { tags = AXE_TAGS } = {}) {
   }, tags);
 }
 
+/**
+ * Runs axe on a page that was loaded with JavaScript disabled. axe needs timers
+ * and promises, which do not run in such a page, so the rendered DOM is copied
+ * into a fresh context of the same size with JavaScript on (the page's own
+ * scripts blocked, so the DOM stays as it was without JavaScript) and checked there.
+ */
+async function runAxeWithoutJavaScript(page, options = {}) {
+  const html = await page.content();
+  const url = page.url();
+  const context = await page.context().browser().newContext({
+    viewport: page.viewportSize() || undefined,
+    javaScriptEnabled: true,
+  });
+  try {
+    const copy = await context.newPage();
+    await copy.route('**/*', (route) => {
+      const request = route.request();
+      if (request.isNavigationRequest() && request.url() === url) {
+        return route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html });
+      }
+      if (request.resourceType() === 'script') return route.abort();
+      return route.continue();
+    });
+    await copy.goto(url, { waitUntil: 'load' });
+    return await runAxe(copy, options);
+  } finally {
+    await context.close();
+  }
+}
+
 function truncate(s, n) {
   const one = String(s || '').replace(/\s+/g, ' ').trim();
   return one.length > n ? `${one.slice(0, n - 1)}…` : one;
@@ -81,4 +111,4 @@ function formatViolations(violations, where) {
   return lines.join('\n');
 }
 
-module.exports = { AXE_SOURCE, AXE_TAGS, injectAxe, runAxe, formatViolations };
+module.exports = { AXE_SOURCE, AXE_TAGS, injectAxe, runAxe, runAxeWithoutJavaScript, formatViolations };

@@ -1,6 +1,6 @@
 'use strict';
 
-const { runAxe, formatViolations } = require('./axe');
+const { runAxe, runAxeWithoutJavaScript, formatViolations } = require('./axe');
 
 /**
  * Splits a Content-Security-Policy header value into policies -> directive map.
@@ -74,7 +74,7 @@ function isHtml(headers) {
  * status < 400 (unless expectStatus is given), an <h1>, security headers and axe.
  * Returns a list of problem strings.
  */
-async function htmlPageProblems(page, response, { where, expectStatus, checkHeaders = true } = {}) {
+async function htmlPageProblems(page, response, { where, expectStatus, checkHeaders = true, javaScript = true } = {}) {
   const problems = [];
   const label = where || new URL(page.url()).pathname;
   if (!response) {
@@ -99,7 +99,32 @@ async function htmlPageProblems(page, response, { where, expectStatus, checkHead
     const title = await page.title().catch(() => '');
     problems.push(`no <h1> on the page (title: ${JSON.stringify(title)})`);
   }
-  const violations = await runAxe(page);
+  const duplicateIds = await page.evaluate(() => {
+    const seen = new Map();
+    for (const el of document.querySelectorAll('[id]')) seen.set(el.id, (seen.get(el.id) || 0) + 1);
+    return [...seen].filter(([, n]) => n > 1).map(([id, n]) => `${id} (x${n})`);
+  });
+  if (duplicateIds.length > 0) problems.push(`ids used more than once: ${duplicateIds.join(', ')}`);
+  const brokenReferences = await page.evaluate(() => {
+    const broken = [];
+    const exists = (id) => id !== '' && document.getElementById(id) !== null;
+    for (const attr of ['for', 'aria-describedby', 'aria-labelledby', 'aria-controls']) {
+      for (const el of document.querySelectorAll(`[${attr}]`)) {
+        for (const id of el.getAttribute(attr).split(/\s+/).filter(Boolean)) {
+          if (!exists(id)) broken.push(`${el.tagName.toLowerCase()}[${attr}] -> #${id}`);
+        }
+      }
+    }
+    for (const a of document.querySelectorAll('a[href^="#"]')) {
+      const id = decodeURIComponent(a.getAttribute('href').slice(1));
+      if (id !== '' && !exists(id)) broken.push(`a[href] -> #${id}`);
+    }
+    return broken;
+  });
+  if (brokenReferences.length > 0) {
+    problems.push(`references to ids that are not on the page: ${brokenReferences.join(', ')}`);
+  }
+  const violations = javaScript ? await runAxe(page) : await runAxeWithoutJavaScript(page);
   if (violations.length > 0) problems.push(formatViolations(violations, label));
   return problems;
 }

@@ -9,6 +9,7 @@ const assert = require('node:assert/strict');
 const config = require('../lib/config');
 const { launchBrowser, newAppContext, watchPage } = require('../lib/browser');
 const { htmlPageProblems, assertNoProblems } = require('../lib/checks');
+const { runAxe, runAxeWithoutJavaScript, formatViolations } = require('../lib/axe');
 const { signIn, pathOf } = require('../lib/app');
 
 // A prison served by RECONNECT Surrey, whose demo worker triages below.
@@ -45,10 +46,21 @@ async function sendSelfReferral(t, givenName) {
     const watcher = watchPage(page);
     const response = await page.goto('/refer');
     assert.equal(pathOf(page.url()), '/refer', `GET /refer signed out should not redirect (ended on ${page.url()})`);
-    const problems = await htmlPageProblems(page, response, { where: '/refer at 320px' });
+    const problems = await htmlPageProblems(page, response, { where: '/refer at 320px', javaScript: false });
     problems.push(...(await overflowProblems(page, 320)));
     for (const e of watcher.take()) t.diagnostic(e);
     assertNoProblems(problems, 'GET /refer at 320px without JavaScript');
+
+    // Sent with nothing filled in: the refusal also fits the screen and is axe clean.
+    const [refusal] = await Promise.all([
+      page.waitForNavigation({ waitUntil: 'load' }),
+      page.getByRole('button', { name: 'Send request', exact: true }).click(),
+    ]);
+    assert.equal(await page.locator('.nhsuk-error-summary').count(), 1, 'an empty form should be refused with an error summary');
+    const refused = await htmlPageProblems(page, refusal, { where: '/refer refused at 320px', javaScript: false });
+    refused.push(...(await overflowProblems(page, 320)));
+    for (const e of watcher.take()) t.diagnostic(e);
+    assertNoProblems(refused, 'POST /refer without answers, at 320px without JavaScript');
 
     await page.getByLabel('I am asking for support for myself', { exact: true }).check();
     await page.getByLabel('First name', { exact: true }).fill(givenName);
@@ -73,8 +85,7 @@ async function sendSelfReferral(t, givenName) {
     assert.match(reference, REFERENCE, `the confirmation should show a reference (got ${JSON.stringify(reference)})`);
     const done = [];
     done.push(...(await overflowProblems(page, 320)));
-    const { runAxe, formatViolations } = require('../lib/axe');
-    const violations = await runAxe(page);
+    const violations = await runAxeWithoutJavaScript(page);
     if (violations.length > 0) done.push(formatViolations(violations, 'confirmation'));
     for (const e of watcher.take()) t.diagnostic(e);
     assertNoProblems(done, 'the confirmation page at 320px');
@@ -111,7 +122,6 @@ test('a worker triages a self-referral', { timeout: config.TEST_TIMEOUT_MS }, as
     ]);
     assert.match(pathOf(page.url()), /^\/triage\/[0-9a-f-]{36}$/, `the lookup should open the referral (ended on ${page.url()})`);
     assert.ok((await page.locator('h1').innerText()).includes('Morgan Ashdown'));
-    const { runAxe, formatViolations } = require('../lib/axe');
     const violations = await runAxe(page);
     if (violations.length > 0) problems.push(formatViolations(violations, 'the referral'));
 
