@@ -48,11 +48,8 @@ impl Schedule {
                 let slot = i64::from(n.max(1)) * 60;
                 let start = now.unix_timestamp().div_euclid(slot) * slot;
                 let at = OffsetDateTime::from_unix_timestamp(start).ok()?;
-                Some(format!(
-                    "{}",
-                    at.format(&time::format_description::well_known::Rfc3339)
-                        .ok()?
-                ))
+                at.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
             }
         }
     }
