@@ -134,7 +134,11 @@ pub fn registry(sender: Arc<dyn Sender>, instance: Arc<str>) -> Vec<Job> {
 
 /// How many messages one delivery run sends at most (the rest wait a minute).
 const DELIVERY_BATCHES: usize = 20;
-const DELIVERY_BATCH: i64 = 25;
+const DELIVERY_BATCH: i64 = 10;
+/// How long claimed messages are held. It must outlast sending a whole
+/// batch (10 messages at most 15 seconds each), so that no other instance
+/// takes over a message this one is still about to send.
+const DELIVERY_LEASE: time::Duration = time::Duration::minutes(10);
 
 /// Sends the messages that are due, each claimed by this instance alone.
 pub async fn deliver(
@@ -145,7 +149,7 @@ pub async fn deliver(
     let (mut sent, mut retry, mut failed) = (0, 0, 0);
     for _ in 0..DELIVERY_BATCHES {
         let batch = store
-            .claim_due_messages(&instance, DELIVERY_BATCH, time::Duration::minutes(5))
+            .claim_due_messages(&instance, DELIVERY_BATCH, DELIVERY_LEASE)
             .await?;
         if batch.is_empty() {
             break;
