@@ -111,3 +111,73 @@ async fn a_failing_job_is_recorded_and_tried_again() {
     assert_eq!(runs[0].attempts, 2);
     assert_eq!(runs[0].state, "failed");
 }
+
+/// Two `serve` instances on one PostgreSQL database, racing: every job run
+/// happens once and every message is sent once. Skipped (passing) when
+/// `RECONNECT_TEST_POSTGRES_URL` is not set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_runners_on_postgres_run_each_job_and_send_each_message_once() {
+    use reconnect_store::outbox::{enqueue, NewMessage, Recipient};
+    let Some(admin) = reconnect_store::testing::postgres_url() else {
+        println!("skipped: RECONNECT_TEST_POSTGRES_URL not set");
+        return;
+    };
+    let db = TestDb::postgres(&admin).await;
+    let site = db.site("Leeds", &["HMP Leeds"]).await;
+    let worker = db.staff(Role::Worker, &[site.id]).await;
+    let now = reconnect_domain::clock::to_millis(db.now());
+    for i in 0..40 {
+        let mut tx = db.pool().begin().await.unwrap();
+        let msg = NewMessage {
+            idempotency_key: format!("race-{i}"),
+            to: Recipient::Staff(worker.user_id()),
+            site: site.id,
+            kind: "staff-digest",
+            channel: Channel::Email,
+            address: "worker@example.org".into(),
+            subject: "Your appointments today".into(),
+            body: "You have 1 appointment today.".into(),
+        };
+        enqueue(&mut tx, now, &msg).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    let mut url = url::Url::parse(&admin).unwrap();
+    url.set_path(&format!("/{}", db.postgres_database().unwrap()));
+    let other = reconnect_store::Store::connect(url.as_str(), db.clock.clone())
+        .await
+        .unwrap();
+    let a = runner(&db, "a");
+    let instance: Arc<str> = Arc::from("b");
+    let b = Runner::new(
+        other.clone(),
+        registry(Arc::new(LogSender), instance.clone()),
+        instance,
+    );
+    let mut runs = Vec::new();
+    for _ in 0..5 {
+        let now = db.now();
+        let (ra, rb) = tokio::join!(a.run_due(now), b.run_due(now));
+        runs.extend(ra.unwrap());
+        runs.extend(rb.unwrap());
+        db.advance(Duration::minutes(1));
+    }
+    other.close().await;
+    let keys: Vec<_> = runs.iter().map(|r| (r.job, r.run_key.clone())).collect();
+    let unique: std::collections::HashSet<_> = keys.iter().collect();
+    assert_eq!(keys.len(), unique.len(), "a job run ran twice: {keys:?}");
+    // Five delivery slots and the staff digest (09:00 to 09:04 UK time:
+    // the person reminders are not due until 10:00).
+    assert_eq!(keys.len(), 6, "{keys:?}");
+    let sent: usize = runs
+        .iter()
+        .filter(|r| r.job == "outbox-delivery")
+        .map(|r| {
+            let summary = r.outcome.as_deref().unwrap();
+            summary.split(' ').next().unwrap().parse::<usize>().unwrap()
+        })
+        .sum();
+    assert_eq!(sent, 40);
+    // Queued, claimed and sent: three events per message, so none was
+    // claimed (or sent) twice.
+    assert_eq!(db.count_rows("outbox_event").await, 120);
+}
