@@ -23,6 +23,7 @@ on_both_engines!(
     reminders_need_consent_and_are_queued_once,
     delivery_is_claimed_once_and_retried_with_back_off,
     the_log_of_messages_is_scoped,
+    staff_digests_name_nobody_and_are_queued_once,
 );
 on_postgres!(two_instances_run_each_job_and_message_exactly_once);
 
@@ -530,4 +531,52 @@ async fn two_instances_run_each_job_and_message_exactly_once(db: &TestDb) {
         .unwrap();
     assert_eq!(sent, 60);
     assert!(per_instance.iter().sum::<usize>() == 120);
+}
+
+async fn staff_digests_name_nobody_and_are_queued_once(db: &TestDb) {
+    let w = world(db).await;
+    sqlx::query(
+        "INSERT INTO allocation (id, episode_id, worker_id, started_at, started_by) \
+         VALUES ($1, $2, $3, $4, $3)",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(w.episode.to_string())
+    .bind(w.worker.user_id().to_string())
+    .bind(0_i64)
+    .execute(db.pool())
+    .await
+    .unwrap();
+    for hours in [2, 4] {
+        db.store
+            .book_appointment(
+                &w.worker,
+                w.episode,
+                AppointmentId::new(),
+                &AppointmentDetails {
+                    what: "Housing options with the council".into(),
+                    location: "Civic Hall".into(),
+                    starts_at: db.now() + Duration::hours(hours),
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let c = db.store.queue_staff_digests(db.now()).await.unwrap();
+    assert_eq!(c.queued, 1);
+    let again = db.store.queue_staff_digests(db.now()).await.unwrap();
+    assert_eq!((again.queued, again.already_queued), (0, 1));
+    let m = db
+        .store
+        .claim_due_messages("a", 10, Duration::minutes(5))
+        .await
+        .unwrap();
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0].user_id, Some(w.worker.user_id()));
+    assert_eq!(m[0].channel, Channel::Email);
+    assert!(
+        m[0].body.contains("You have 2 appointments today"),
+        "{}",
+        m[0].body
+    );
+    assert!(!m[0].body.contains("Ada") && !m[0].body.contains("Housing"));
 }
