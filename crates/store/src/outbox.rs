@@ -11,12 +11,14 @@
 //!   expires and the message is claimed again.
 //! - A failed try is retried with exponential back-off
 //!   ([`reconnect_domain::message::next_attempt`]) and then marked failed.
-//! - Each change of state is appended to `outbox_event`, which cannot be changed.
+//! - Each change of state is appended to `outbox_event`, which cannot be
+//!   changed, and to the audit trail, in the same transaction.
 //!
 //! A message to a person is only queued when their current contact
 //! preferences allow it ([`enqueue_for_person`]); otherwise the reason is
 //! returned, for the page to show.
 
+use crate::audit::{append, Actor, AuditEntry};
 use crate::contact_preferences::current_in;
 use crate::sql::parse;
 use crate::{Engine, Result, Store, StoreError};
@@ -318,14 +320,15 @@ impl Store {
     ) -> Result<bool> {
         let now = self.now_ms();
         let mut tx = self.begin_read_write().await?;
-        let attempts: Option<i64> = sqlx::query_scalar(
-            "SELECT attempts FROM outbox WHERE id = $1 AND state = 'sending' AND claimed_by = $2",
+        let held: Option<(i64, String, Option<String>)> = sqlx::query_as(
+            "SELECT attempts, site_id, person_id FROM outbox \
+             WHERE id = $1 AND state = 'sending' AND claimed_by = $2",
         )
         .bind(id.to_string())
         .bind(instance.to_string())
         .fetch_optional(&mut *tx)
         .await?;
-        let Some(attempts) = attempts else {
+        let Some((attempts, site, person)) = held else {
             return Ok(false);
         };
         let (state, detail) = match outcome {
@@ -373,6 +376,18 @@ impl Store {
             Some(&detail),
         )
         .await?;
+        let action = match state {
+            "sent" => "message.send",
+            "queued" => "message.retry",
+            _ => "message.fail",
+        };
+        let mut entry = AuditEntry::new(action)
+            .record("message", id)
+            .site(parse(&site, "site id")?);
+        if let Some(p) = person {
+            entry = entry.person(parse(&p, "person id")?);
+        }
+        append(&mut tx, now, &Actor::System("jobs"), entry).await?;
         tx.commit().await?;
         Ok(true)
     }

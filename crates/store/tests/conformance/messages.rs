@@ -365,6 +365,10 @@ async fn delivery_is_claimed_once_and_retried_with_back_off(db: &TestDb) {
     let seen = db.store.person_messages(&w.worker, w.person).await.unwrap();
     assert_eq!(seen.messages[0].state, "sent");
     assert_eq!(seen.messages[0].attempts, 4);
+    assert_eq!(db.audit_events_for("message.retry").await.len(), 2);
+    let sent = db.audit_events_for("message.send").await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].person_id, Some(w.person));
     // Refused for good: failed at once, never retried.
     let mut tx = db.pool().begin().await.unwrap();
     let msg = NewMessage {
