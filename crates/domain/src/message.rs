@@ -131,6 +131,12 @@ pub fn appointment_reminder(
             ),
         )
     } else {
+        // A place named after the service would give it away.
+        let location = if location.to_ascii_lowercase().contains("reconnect") {
+            "the place you agreed"
+        } else {
+            location
+        };
         (
             "Appointment tomorrow".to_string(),
             format!(
@@ -200,6 +206,10 @@ mod tests {
         assert!(!s.contains("RECONNECT") && !b.contains("RECONNECT"));
         let (_, b) = appointment_reminder("Friday 20 November at 10:00am", "the library", true);
         assert!(b.contains("RECONNECT"));
+        let (_, b) =
+            appointment_reminder("Friday 20 November at 10:00am", "Reconnect office", false);
+        assert!(!b.to_ascii_lowercase().contains("reconnect"));
+        assert!(b.contains("the place you agreed"));
     }
 
     #[test]
