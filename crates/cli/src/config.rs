@@ -77,9 +77,17 @@ const LOG_FORMAT: Spec = Spec {
     key: "log_format",
     env: &["RECONNECT_LOG_FORMAT"],
 };
+const NOTIFY_URL: Spec = Spec {
+    key: "notify_url",
+    env: &["RECONNECT_NOTIFY_URL"],
+};
+const NOTIFY_KEY: Spec = Spec {
+    key: "notify_key",
+    env: &["RECONNECT_NOTIFY_KEY"],
+};
 
 /// The TOML keys a configuration file may hold.
-pub const FILE_KEYS: [&str; 7] = [
+pub const FILE_KEYS: [&str; 9] = [
     DATABASE_URL.key,
     BIND.key,
     PUBLIC_URL.key,
@@ -87,6 +95,8 @@ pub const FILE_KEYS: [&str; 7] = [
     SESSION_IDLE.key,
     LOG.key,
     LOG_FORMAT.key,
+    NOTIFY_URL.key,
+    NOTIFY_KEY.key,
 ];
 
 // --- The environment -----------------------------------------------------------
@@ -229,6 +239,8 @@ pub struct Config {
     /// A tracing `EnvFilter` directive.
     pub log: String,
     pub log_format: LogFormat,
+    /// Where messages are sent; when unset they are only logged.
+    pub notify: Option<crate::jobs::senders::NotifyConfig>,
     /// The configuration file read, if any.
     pub file: Option<PathBuf>,
     /// Things that work but are probably a mistake (see [`Config::warnings`]).
@@ -408,6 +420,44 @@ pub fn load(inputs: &Inputs<'_>) -> Loaded {
         parse_log_format(v).map(|f| (f, f.as_str().to_string()))
     });
 
+    let notify_url = ctx.optional_setting(NOTIFY_URL, |v| {
+        crate::jobs::senders::parse_notify_url(v).map(|u| {
+            let s = u.to_string();
+            (u, s)
+        })
+    });
+    let notify_key = ctx.optional_setting(NOTIFY_KEY, |v| {
+        if v.trim().is_empty() {
+            Err("must not be blank".to_string())
+        } else {
+            Ok((
+                secrecy::SecretString::from(v.trim().to_string()),
+                "(set, not shown)".to_string(),
+            ))
+        }
+    });
+    let notify = match (notify_url, notify_key) {
+        (Some(Some(url)), Some(Some(key))) => {
+            Some(Some(crate::jobs::senders::NotifyConfig { url, key }))
+        }
+        (Some(None), Some(None)) => Some(None),
+        (Some(Some(_)), Some(None)) => {
+            ctx.problems.push(Problem::new(
+                NOTIFY_KEY.env[0],
+                "must be set when RECONNECT_NOTIFY_URL is set",
+            ));
+            None
+        }
+        (Some(None), Some(Some(_))) => {
+            ctx.problems.push(Problem::new(
+                NOTIFY_URL.env[0],
+                "must be set when RECONNECT_NOTIFY_KEY is set",
+            ));
+            None
+        }
+        _ => None,
+    };
+
     if let (Some(path), Some(url)) = (&file, &database_url) {
         if url.has_password() && table.contains_key(DATABASE_URL.key) {
             if let Some(w) = readable_by_others(path) {
@@ -425,6 +475,7 @@ pub fn load(inputs: &Inputs<'_>) -> Loaded {
         session_idle_minutes,
         log,
         log_format,
+        notify,
     ) {
         (
             Some(database_url),
@@ -434,6 +485,7 @@ pub fn load(inputs: &Inputs<'_>) -> Loaded {
             Some(session_idle_minutes),
             Some(log),
             Some(log_format),
+            Some(notify),
         ) => Some(Config {
             database_url,
             bind,
@@ -442,6 +494,7 @@ pub fn load(inputs: &Inputs<'_>) -> Loaded {
             session_idle_minutes,
             log,
             log_format,
+            notify,
             file: file.clone(),
             file_warnings,
         }),

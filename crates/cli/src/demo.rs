@@ -29,6 +29,7 @@ mod allocation;
 mod care_plan;
 mod contacts;
 mod journeys;
+mod messages;
 mod names;
 mod person_details;
 mod referrals;
@@ -657,6 +658,7 @@ pub async fn seed(
         let person = person_details::add(store, caller, opts.seed, created, &p, prison_id).await?;
         carry_out(store, caller, person, journey, &mut episodes_by_state).await?;
         care_plan::add(store, caller, person, opts.seed, created).await?;
+        messages::add(store, caller, person, opts.seed, created).await?;
         created += 1;
         if created == next_report && created < total {
             tracing::info!(created, total, "adding demo people");

@@ -5,7 +5,9 @@
 //!   over defaults) and keeps the database password out of every message.
 //! - [`commands`] holds the command line itself and each command.
 //! - [`demo`] builds the synthetic demo data set.
+//! - [`jobs`] runs background jobs (reminders, message delivery) and sends messages.
 
 pub mod commands;
 pub mod config;
 pub mod demo;
+pub mod jobs;

@@ -112,6 +112,8 @@ typed_id!(/// An appointment in an episode of support.
 AppointmentId);
 typed_id!(/// A case note (or a correction of one).
 CaseNoteId);
+typed_id!(/// A message in the outbox.
+MessageId);
 
 #[cfg(test)]
 mod tests {

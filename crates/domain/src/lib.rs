@@ -13,6 +13,7 @@ pub mod contact;
 pub mod email;
 pub mod episode;
 pub mod id;
+pub mod message;
 pub mod need;
 pub mod nhs_number;
 pub mod password;

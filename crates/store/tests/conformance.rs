@@ -81,6 +81,8 @@ mod care_plan;
 mod contacts;
 #[path = "conformance/episodes.rs"]
 mod episodes;
+#[path = "conformance/messages.rs"]
+mod messages;
 #[path = "conformance/people.rs"]
 mod people;
 #[path = "conformance/person_details.rs"]

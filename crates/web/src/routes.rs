@@ -927,7 +927,53 @@ fn engagement_routes() -> Vec<Route> {
 
 /// Reminders, the message outbox and background jobs (issue 4).
 fn message_routes() -> Vec<Route> {
-    vec![]
+    use Access::*;
+    use Method as M;
+    vec![
+        r(
+            M::GET,
+            "/people/{person_id}/messages",
+            Roles(CASE_ROLES),
+            get(pages::messages::person),
+        ),
+        r(
+            M::GET,
+            "/people/{person_id}/contact-preferences",
+            Roles(CASE_ROLES),
+            get(pages::messages::preferences),
+        ),
+        r(
+            M::POST,
+            "/people/{person_id}/contact-preferences",
+            Roles(CASE_WRITERS),
+            post(pages::messages::save_preferences),
+        ),
+        r(M::GET, "/messages", SignedIn, get(pages::messages::log)),
+        r(
+            M::GET,
+            "/admin/jobs",
+            Roles(ADMINS),
+            get(pages::messages::jobs),
+        ),
+        r(
+            M::GET,
+            "/api/v1/people/{person_id}/messages",
+            Roles(CASE_ROLES),
+            get(api::messages::person_messages),
+        ),
+        r(
+            M::PUT,
+            "/api/v1/people/{person_id}/contact-preferences",
+            Roles(CASE_WRITERS),
+            put(api::messages::put_contact_preferences),
+        ),
+        r(
+            M::GET,
+            "/api/v1/jobs",
+            Roles(ADMINS),
+            get(api::messages::jobs),
+        ),
+    ]
 }
 
 /// Builds the router from the table and wraps it in the middleware stack.

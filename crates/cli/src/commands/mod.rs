@@ -5,6 +5,7 @@
 //! the configuration is wrong (clap uses 2 for usage errors too).
 
 pub mod check_config;
+pub mod jobs;
 mod logging;
 pub mod migrate;
 pub mod seed;
@@ -62,6 +63,17 @@ pub enum Command {
     User(UserCommand),
     /// Check the settings and the database connection; exit code 2 if anything is wrong.
     CheckConfig,
+    /// Background jobs (reminders, message delivery).
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Run every due job now (each runs once across all instances) and print what ran.
+    RunOnce,
+    /// List the jobs and their most recent runs.
+    List,
 }
 
 #[derive(Debug, Args)]
@@ -189,6 +201,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::User(UserCommand::SetPassword(args)) => {
             user::set_password(&load(file, None)?, args).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Jobs(JobsCommand::RunOnce) => {
+            jobs::run_once(&load(file, None)?).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Jobs(JobsCommand::List) => {
+            jobs::list(&load(file, None)?).await?;
             Ok(ExitCode::SUCCESS)
         }
     }

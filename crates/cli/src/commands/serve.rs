@@ -96,6 +96,12 @@ pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
         notify.notify_one();
     };
     let state = AppState::new(store.clone(), web_config(&config));
+    let jobs_stop = Arc::new(Notify::new());
+    let runner = super::jobs::runner(&config, store.clone());
+    let stop_jobs = jobs_stop.clone();
+    let jobs = tokio::spawn(runner.run_until(crate::jobs::runner::TICK, async move {
+        stop_jobs.notified().await;
+    }));
     let server = reconnect_web::serve(listener, state, shutdown);
     let result = tokio::select! {
         served = server => served.map_err(|e| anyhow!("the server stopped: {e}")),
@@ -110,6 +116,11 @@ pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
             Ok(())
         }
     };
+    // Let a job pass in progress finish (within the grace period), then stop.
+    jobs_stop.notify_one();
+    if tokio::time::timeout(GRACE, jobs).await.is_err() {
+        tracing::warn!("a job was still running at shutdown; another run will take it over");
+    }
     store.close().await;
     tracing::info!("stopped");
     result

@@ -98,6 +98,8 @@ fn every_setting_from_the_environment() {
         ("RECONNECT_SESSION_IDLE_MINUTES", "15"),
         ("RECONNECT_LOG", "reconnect=debug,info"),
         ("RECONNECT_LOG_FORMAT", "JSON"),
+        ("RECONNECT_NOTIFY_URL", "http://127.0.0.1:8025/notify"),
+        ("RECONNECT_NOTIFY_KEY", "notify-key-hidden"),
     ]);
     assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
     assert!(loaded
@@ -112,6 +114,9 @@ fn every_setting_from_the_environment() {
     assert_eq!(config.session_idle_minutes, 15);
     assert_eq!(config.log, "reconnect=debug,info");
     assert_eq!(config.log_format, LogFormat::Json);
+    let notify = config.notify.as_ref().unwrap();
+    assert_eq!(notify.url.as_str(), "http://127.0.0.1:8025/notify");
+    assert!(!format!("{config:?}").contains("notify-key-hidden"));
     assert_eq!(
         config.site_url("0.0.0.0:9000".parse().unwrap()),
         "https://reconnect.example.org/"
@@ -215,6 +220,8 @@ fn bad_values_name_their_setting() {
         ("RECONNECT_SESSION_IDLE_MINUTES", "3"),
         ("RECONNECT_LOG", "info,reconnect=loud"),
         ("RECONNECT_LOG_FORMAT", "xml"),
+        ("RECONNECT_NOTIFY_URL", "https://api.example.org"),
+        ("RECONNECT_NOTIFY_KEY", " "),
     ]);
     let p = problems(&loaded);
     assert_eq!(
@@ -230,8 +237,13 @@ fn bad_values_name_their_setting() {
                 .to_string(),
             p[5].clone(),
             "RECONNECT_LOG_FORMAT: 'xml' must be text or json".to_string(),
+            p[7].clone(),
+            p[8].clone(),
         ]
     );
+    assert!(p[7].starts_with("RECONNECT_NOTIFY_URL: "), "{}", p[7]);
+    assert!(p[7].contains("must start with http://"), "{}", p[7]);
+    assert!(p[8].starts_with("RECONNECT_NOTIFY_KEY: "), "{}", p[8]);
     assert!(
         p[5].starts_with("RECONNECT_LOG: 'info,reconnect=loud' is not a log filter"),
         "{}",
@@ -240,10 +252,10 @@ fn bad_values_name_their_setting() {
     assert!(!p.iter().any(|p| p.contains("hunter2")));
     assert!(loaded.shown.iter().all(|s| s.value == "(invalid)"));
     let err = loaded.into_config().unwrap_err();
-    assert_eq!(err.problems.len(), 7);
+    assert_eq!(err.problems.len(), 9);
     assert!(err
         .to_string()
-        .starts_with("7 configuration problems:\n  DATABASE_URL: "));
+        .starts_with("9 configuration problems:\n  DATABASE_URL: "));
 }
 
 #[test]

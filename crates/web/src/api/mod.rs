@@ -10,6 +10,7 @@ pub mod consents;
 pub mod contact_work;
 pub mod episodes;
 pub mod me;
+pub mod messages;
 pub mod people;
 pub mod person_details;
 pub mod referrals;
@@ -88,6 +89,9 @@ use utoipa::{Modify, OpenApi};
         contact_work::notes::list,
         contact_work::notes::add,
         contact_work::notes::correct,
+        messages::person_messages,
+        messages::put_contact_preferences,
+        messages::jobs,
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth, &CommonProblems),
@@ -106,6 +110,7 @@ use utoipa::{Modify, OpenApi};
         (name = "contacts", description = "Contacts with the person in an episode, and their corrections"),
         (name = "appointments", description = "Appointments in an episode: booking, attendance, rescheduling, cancelling"),
         (name = "notes", description = "Case notes in an episode, their corrections, and sensitive notes"),
+        (name = "messages", description = "Messages to people and staff, contact preferences, and background jobs"),
     )
 )]
 pub struct ApiDoc;

@@ -22,3 +22,4 @@ pub mod timeline;
 /// A form post's fields, read leniently: a missing field is an empty string,
 /// so every problem can be reported next to its field instead of as a 400.
 pub use axum_extra::extract::Form;
+pub mod messages;
