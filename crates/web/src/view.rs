@@ -50,6 +50,7 @@ pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
         items.push(("/team", "Team"));
         items.push(("/audit", "Audit trail"));
         items.push(("/settings", "Site settings"));
+        items.push(("/messages", "Messages"));
     }
     if role.reads_aggregates() {
         items.push(("/figures", "Site figures"));
@@ -58,6 +59,7 @@ pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
         items.push(("/admin/users", "Staff"));
         items.push(("/admin/sites", "Sites"));
         items.push(("/admin/audit", "Account audit"));
+        items.push(("/admin/jobs", "Jobs"));
     }
     items.push(("/account", "Your account"));
     items

@@ -97,6 +97,22 @@ fn cards(role: Role) -> Vec<(&'static str, &'static str, &'static str)> {
             "Sign-ins and changes to accounts and sites.",
         ));
     }
+    if role.manages_users() {
+        c.push((
+            "/admin/jobs",
+            "Background jobs",
+            "When reminders, deliveries and other jobs last ran, and any errors.",
+        ));
+    }
+    c.push((
+        "/messages",
+        "Messages",
+        if role.reads_site_audit() {
+            "Reminders and messages sent, or that would have been sent, to people at your sites and to you."
+        } else {
+            "Reminders and digests the service has sent, or would have sent, to you."
+        },
+    ));
     c.push((
         "/account",
         "Your account",

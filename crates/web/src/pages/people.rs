@@ -232,6 +232,8 @@ struct ShowPage {
     entries: Vec<crate::pages::timeline::TimelineView>,
     timeline_total: usize,
     timeline_href: String,
+    /// `/people/{person_id}`, for links to the person's other pages.
+    person_base: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -351,5 +353,6 @@ pub async fn person_page(
         entries,
         timeline_total,
         timeline_href: format!("/people/{person_id}/timeline"),
+        person_base: format!("/people/{person_id}"),
     })
 }
