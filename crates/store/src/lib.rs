@@ -23,6 +23,8 @@ pub mod case_notes;
 pub mod caseloads;
 pub mod consents;
 pub mod contacts;
+pub mod engagement;
+pub mod engagement_rules;
 pub mod engine;
 pub mod episode_activity;
 mod episode_scope;
@@ -35,6 +37,7 @@ pub mod sessions;
 pub mod sites;
 mod sql;
 pub mod stats;
+pub mod step_ups;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 pub mod throttle;
