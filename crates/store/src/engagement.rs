@@ -446,8 +446,6 @@ impl Store {
         episode: EpisodeId,
         note: &str,
     ) -> Result<reconnect_domain::id::ConcernId> {
-        let note = reconnect_domain::step_up::concern_note(note)
-            .map_err(|m| StoreError::invalid("note", &m))?;
         self.write_concern(caller, episode, None, &note).await
     }
 
@@ -459,8 +457,6 @@ impl Store {
         concern: reconnect_domain::id::ConcernId,
         note: &str,
     ) -> Result<reconnect_domain::id::ConcernId> {
-        let note = reconnect_domain::step_up::concern_note(note)
-            .map_err(|m| StoreError::invalid("note", &m))?;
         self.write_concern(caller, episode, Some(concern), &note)
             .await
     }
@@ -479,6 +475,9 @@ impl Store {
         let mut tx = self.begin_read_write().await?;
         let p =
             crate::episode_scope::parent(&mut tx, episode, caller.scope.case_write_sites()).await?;
+        // The note is checked after the scope, so nothing is said about episodes elsewhere.
+        let note = reconnect_domain::step_up::concern_note(note)
+            .map_err(|m| StoreError::invalid("note", &m))?;
         if let Some(c) = clears {
             let row: Option<(Option<String>,)> = sqlx::query_as(
                 "SELECT c.clears FROM concern c WHERE c.id = $1 AND c.episode_id = $2",

@@ -441,6 +441,9 @@ impl Store {
         if !caller.role().writes_cases() {
             return Err(StoreError::Forbidden);
         }
+        let now = self.now_ms();
+        let mut tx = self.begin_read_write().await?;
+        let p = parent(&mut tx, episode, caller.scope.case_write_sites()).await?;
         let mut errors = Vec::new();
         let what = rules::what_was_done(what_done)
             .map_err(|m| errors.push(reconnect_domain::FieldError::new("what_done", m)))
@@ -451,9 +454,6 @@ impl Store {
         let (Some(what), Some(outcome)) = (what, outcome) else {
             return Err(StoreError::Invalid(errors));
         };
-        let now = self.now_ms();
-        let mut tx = self.begin_read_write().await?;
-        let p = parent(&mut tx, episode, caller.scope.case_write_sites()).await?;
         let state = step_up_state(&mut tx, episode, step_up).await?;
         let found: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM step_up_action WHERE id = $1 AND step_up_id = $2",
@@ -509,11 +509,11 @@ impl Store {
         if !caller.role().writes_cases() {
             return Err(StoreError::Forbidden);
         }
-        let record =
-            rules::step_down_record(record).map_err(|m| StoreError::invalid("record", &m))?;
         let now = self.now_ms();
         let mut tx = self.begin_read_write().await?;
         let p = parent(&mut tx, episode, caller.scope.case_write_sites()).await?;
+        let record =
+            rules::step_down_record(record).map_err(|m| StoreError::invalid("record", &m))?;
         let state = step_up_state(&mut tx, episode, step_up).await?;
         let to = state.may_step_down().map_err(StoreError::Refused)?;
         let done = sqlx::query(

@@ -16,6 +16,7 @@ use reconnect_domain::{EpisodeId, FieldError, PersonId};
 use reconnect_store::engagement::{EpisodeEngagement, Level};
 use reconnect_store::step_ups::StepUp;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -26,6 +27,26 @@ fn rfc3339(t: OffsetDateTime) -> String {
 
 fn episode_id(raw: &str) -> Result<EpisodeId, ApiError> {
     raw.parse().map_err(|_| ApiError::not_found())
+}
+
+/// Reads a body once the episode is known to be the caller's, so nothing
+/// is said about a body sent to an episode elsewhere.
+pub(crate) fn from_body<T: serde::de::DeserializeOwned>(body: Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(body).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.inner().to_string();
+        let field = if path == "." || path.is_empty() {
+            message
+                .split('`')
+                .nth(1)
+                .filter(|_| message.contains("field `"))
+                .unwrap_or("body")
+                .to_string()
+        } else {
+            path
+        };
+        ApiError::invalid(vec![FieldError::new(field, message)])
+    })
 }
 
 /// A level worked out now from the episode's own records.
@@ -270,9 +291,11 @@ pub async fn raise_concern(
     State(state): State<AppState>,
     ApiCaller(id): ApiCaller,
     Path(raw): Path<String>,
-    ApiJson(body): ApiJson<ConcernNoteJson>,
+    ApiJson(body): ApiJson<Value>,
 ) -> Result<(StatusCode, Json<SavedJson>), ApiError> {
     let episode = episode_id(&raw)?;
+    state.store().episode(&id.caller, episode).await?;
+    let body: ConcernNoteJson = from_body(body)?;
     let c = state
         .store()
         .raise_concern(
@@ -299,10 +322,11 @@ pub async fn clear_concern(
     State(state): State<AppState>,
     ApiCaller(id): ApiCaller,
     Path(raw): Path<String>,
-    ApiJson(body): ApiJson<ConcernNoteJson>,
+    ApiJson(body): ApiJson<Value>,
 ) -> Result<(StatusCode, Json<SavedJson>), ApiError> {
     let episode = episode_id(&raw)?;
     state.store().episode(&id.caller, episode).await?;
+    let body: ConcernNoteJson = from_body(body)?;
     let concern: ConcernId = body
         .concern_id
         .as_deref()
@@ -365,9 +389,11 @@ pub async fn record_action(
     State(state): State<AppState>,
     ApiCaller(id): ApiCaller,
     Path(raw): Path<String>,
-    ApiJson(body): ApiJson<StepUpRecordJson>,
+    ApiJson(body): ApiJson<Value>,
 ) -> Result<StatusCode, ApiError> {
     let episode = episode_id(&raw)?;
+    state.store().episode(&id.caller, episode).await?;
+    let body: StepUpRecordJson = from_body(body)?;
     let step_up = step_up_id(&body.step_up_id)?;
     let action: StepUpActionId = body
         .action_id
@@ -405,9 +431,11 @@ pub async fn step_down(
     State(state): State<AppState>,
     ApiCaller(id): ApiCaller,
     Path(raw): Path<String>,
-    ApiJson(body): ApiJson<StepUpRecordJson>,
+    ApiJson(body): ApiJson<Value>,
 ) -> Result<StatusCode, ApiError> {
     let episode = episode_id(&raw)?;
+    state.store().episode(&id.caller, episode).await?;
+    let body: StepUpRecordJson = from_body(body)?;
     let step_up = step_up_id(&body.step_up_id)?;
     state
         .store()

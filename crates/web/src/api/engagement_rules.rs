@@ -85,10 +85,12 @@ pub async fn put_rules(
     State(state): State<AppState>,
     ApiCaller(id): ApiCaller,
     Path(raw): Path<String>,
-    ApiJson(body): ApiJson<NewRulesJson>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<(StatusCode, Json<RulesVersionJson>), ApiError> {
     let site = site_id(&raw)?;
     let store = state.store();
+    store.engagement_rules(&id.caller, site).await?;
+    let body: NewRulesJson = crate::api::engagement::from_body(body)?;
     store
         .set_engagement_rules(&id.caller, site, body.rules, body.based_on_version)
         .await?;
