@@ -180,3 +180,92 @@ pub(super) async fn seed(store: &Store, site_ids: &[SiteId]) -> anyhow::Result<(
         .map_err(|e| store_error(e, "recomputing demo engagement"))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{seed as seed_demo, DemoOptions, STAFF};
+    use reconnect_domain::engagement::EngagementLevel;
+    use reconnect_domain::step_up::StepUpState;
+    use reconnect_domain::{Caller, EmailAddress, RequestMeta, Role, SystemClock};
+    use reconnect_store::Store;
+    use std::sync::Arc;
+
+    async fn caller_for(store: &Store, email: &str) -> Caller {
+        let id = store
+            .find_user_id(&EmailAddress::parse(email).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        let (_, scope) = store.active_user(id).await.unwrap().unwrap();
+        Caller {
+            scope,
+            meta: RequestMeta::default(),
+        }
+    }
+
+    #[tokio::test]
+    async fn every_site_has_faltering_people_step_ups_and_an_escalation() {
+        let dir = std::env::temp_dir().join(format!(
+            "reconnect-demo-engagement-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        let url = format!("sqlite://{}/demo.db", dir.display());
+        let store = Store::connect(&url, Arc::new(SystemClock)).await.unwrap();
+        store.migrate().await.unwrap();
+        let opts = DemoOptions {
+            seed: 7,
+            people_per_site: 16,
+        };
+        seed_demo(&store, &opts, &|p| Ok(format!("plain:{p}")))
+            .await
+            .unwrap();
+        let mut versions = Vec::new();
+        let mut stepped_down = 0;
+        for (i, manager) in STAFF
+            .iter()
+            .filter(|s| s.role == Role::SiteManager)
+            .enumerate()
+        {
+            let manager = caller_for(&store, manager.email).await;
+            let list = store.needs_attention(&manager, store.now()).await.unwrap();
+            assert!(
+                list.iter()
+                    .any(|e| e.level.assessment.level.needs_step_up()),
+                "site {i}: someone wavering or disengaged"
+            );
+            assert!(
+                list.iter()
+                    .any(|e| e.step_up == Some(StepUpState::Escalated)),
+                "site {i}: an escalated step-up"
+            );
+            assert!(
+                list.iter().any(|e| e.step_up == Some(StepUpState::Open)),
+                "site {i}: an open step-up"
+            );
+            assert!(list.iter().all(
+                |e| e.level.assessment.level != EngagementLevel::Engaged || e.step_up.is_some()
+            ));
+            let audit = store
+                .site_audit(
+                    &manager,
+                    &reconnect_store::AuditFilter {
+                        limit: 1000,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            stepped_down += audit
+                .iter()
+                .filter(|r| r.action == "step_up.step_down")
+                .count();
+            let site = manager.scope.sites[0];
+            versions.push(store.engagement_rules(&manager, site).await.unwrap()[0].version);
+        }
+        assert_eq!(versions.iter().filter(|v| **v == 2).count(), 1);
+        assert!(versions.iter().filter(|v| **v == 0).count() >= 1);
+        assert!(stepped_down >= 1, "a step-up stepped down");
+        store.close().await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
