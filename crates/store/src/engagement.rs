@@ -278,16 +278,19 @@ impl AttentionEntry {
     }
 }
 
+/// id, note, by, at, and the clearing note, by and at.
+type ConcernRow = (
+    String,
+    String,
+    String,
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+);
+
 async fn load_concerns(conn: &mut AnyConnection, episode: EpisodeId) -> Result<Vec<Concern>> {
-    let rows: Vec<(
-        String,
-        String,
-        String,
-        i64,
-        Option<String>,
-        Option<String>,
-        Option<i64>,
-    )> = sqlx::query_as(
+    let rows: Vec<ConcernRow> = sqlx::query_as(
         "SELECT c.id, c.note, u.display_name, c.created_at, x.note, xu.display_name, x.created_at \
              FROM concern c JOIN app_user u ON u.id = c.created_by \
              LEFT JOIN concern x ON x.clears = c.id LEFT JOIN app_user xu ON xu.id = x.created_by \
@@ -446,7 +449,7 @@ impl Store {
         episode: EpisodeId,
         note: &str,
     ) -> Result<reconnect_domain::id::ConcernId> {
-        self.write_concern(caller, episode, None, &note).await
+        self.write_concern(caller, episode, None, note).await
     }
 
     /// Clears a concern, with a note saying why. A concern is cleared once.
@@ -457,7 +460,7 @@ impl Store {
         concern: reconnect_domain::id::ConcernId,
         note: &str,
     ) -> Result<reconnect_domain::id::ConcernId> {
-        self.write_concern(caller, episode, Some(concern), &note)
+        self.write_concern(caller, episode, Some(concern), note)
             .await
     }
 
