@@ -228,6 +228,11 @@ async fn site_managers_change_the_rules_with_errors_next_to_fields_and_history()
         .signed_in_at("manager@example.org", Role::SiteManager, w.site.id)
         .await;
     let url = format!("/settings/{}/engagement", w.site.id);
+    let list = w.app.get(&mut m, "/attention").await;
+    assert!(
+        list.body.contains(&url),
+        "managers find the rules from the list"
+    );
     let page = w.app.get(&mut m, &url).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("<h1>Engagement rules</h1>"));

@@ -24,6 +24,8 @@ pub struct AttentionRow {
 struct AttentionPage {
     layout: Layout,
     rows: Vec<AttentionRow>,
+    /// For site managers: each of their sites and its engagement rules page.
+    rules_links: Vec<(String, String)>,
 }
 
 /// `GET /attention`
@@ -51,8 +53,16 @@ pub async fn attention(State(state): State<AppState>, p: Page) -> Result<Respons
             step_up: e.step_up.map_or("None", |s| s.label()),
         })
         .collect();
+    let mut rules_links = Vec::new();
+    if id.caller.role().reads_site_audit() {
+        for site in &id.user.sites {
+            let name = store.get_site(*site).await?.name;
+            rules_links.push((format!("/settings/{site}/engagement"), name));
+        }
+    }
     render(&AttentionPage {
         layout: p.layout("Needs attention"),
         rows,
+        rules_links,
     })
 }
