@@ -340,6 +340,15 @@ impl Store {
         let mut rules = RulesCache::default();
         for (id,) in ids {
             let mut tx = self.begin_read_write().await?;
+            if self.engine() == crate::Engine::Postgres {
+                // Another instance working on the same episode waits here,
+                // then finds the work done (SQLite's BEGIN IMMEDIATE already
+                // lets one writer in at a time).
+                sqlx::query("SELECT id FROM episode WHERE id = $1 FOR UPDATE")
+                    .bind(&id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             let row = sqlx::query_as(&format!("{FACTS_SELECT} WHERE e.id = $1"))
                 .bind(&id)
                 .fetch_optional(&mut *tx)

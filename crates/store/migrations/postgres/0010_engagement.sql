@@ -95,6 +95,8 @@ CREATE TABLE step_up (
 );
 CREATE INDEX step_up_episode ON step_up(episode_id, opened_at);
 CREATE INDEX step_up_state ON step_up(state);
+-- At most one step-up in force per episode, whatever runs at once.
+CREATE UNIQUE INDEX step_up_one_in_force ON step_up(episode_id) WHERE state <> 'stepped_down';
 
 CREATE TABLE step_up_event (
     seq         BIGSERIAL PRIMARY KEY,

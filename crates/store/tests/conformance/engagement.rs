@@ -27,6 +27,7 @@ on_both_engines!(
     every_function_is_scoped_to_the_callers_sites,
     needs_attention_is_sorted_by_urgency,
     history_tables_are_append_only,
+    two_runs_at_once_do_the_work_once,
 );
 
 struct World {
@@ -814,4 +815,33 @@ async fn history_tables_are_append_only(db: &TestDb) {
             "{table} delete"
         );
     }
+}
+
+async fn two_runs_at_once_do_the_work_once(db: &TestDb) {
+    let w = world(db).await;
+    for name in ["Grace", "Alan", "Mary"] {
+        let person = db
+            .person(&w.worker, w.leeds.prisons[0], name, "Smith")
+            .await;
+        released(db, &w.worker, person).await;
+    }
+    db.advance(Duration::days(40));
+    let now = db.now();
+    let (a, b) = tokio::join!(
+        db.store.recompute_engagement(now),
+        db.store.recompute_engagement(now)
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.step_ups_opened + b.step_ups_opened, 4);
+    assert_eq!(a.snapshots_written + b.snapshots_written, 4);
+    assert_eq!(db.count_rows("step_up").await, 4);
+    assert_eq!(db.count_rows("engagement_snapshot").await, 4);
+    db.advance(Duration::days(5));
+    let now = db.now();
+    let (a, b) = tokio::join!(
+        db.store.escalate_overdue_step_ups(now),
+        db.store.escalate_overdue_step_ups(now)
+    );
+    assert_eq!(a.unwrap() + b.unwrap(), 4);
+    assert_eq!(db.audit_events_for("step_up.escalate").await.len(), 4);
 }
