@@ -90,6 +90,7 @@ async fn a_worker_sees_the_list_opens_the_step_up_and_records_the_outcome() {
         .body
         .contains("No two-way contact since support started 21 days ago"));
     assert!(list.body.contains(&format!("{}/engagement", w.base)));
+    assert!(list.body.contains("Default rules (version 0)"));
 
     w.app
         .db

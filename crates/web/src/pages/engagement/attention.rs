@@ -15,6 +15,8 @@ pub struct AttentionRow {
     pub href: String,
     pub level: LevelTag,
     pub reasons: Vec<String>,
+    /// Which rule version produced the level.
+    pub rule: String,
     pub since_contact: String,
     pub step_up: &'static str,
 }
@@ -49,6 +51,11 @@ pub async fn attention(State(state): State<AppState>, p: Page) -> Result<Respons
                 .into_iter()
                 .map(|r| r.words)
                 .collect(),
+            rule: if e.level.rule_version == 0 {
+                "Default rules (version 0)".to_string()
+            } else {
+                format!("Rule version {}", e.level.rule_version)
+            },
             since_contact: days_ago(e.level.days_since_two_way_contact),
             step_up: e.step_up.map_or("None", |s| s.label()),
         })
