@@ -21,6 +21,7 @@ pub mod audit;
 pub mod care_plan;
 pub mod case_notes;
 pub mod caseloads;
+pub mod concerns;
 pub mod consents;
 pub mod contacts;
 pub mod engagement;
