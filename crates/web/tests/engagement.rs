@@ -196,6 +196,11 @@ async fn concerns_are_raised_and_cleared_on_the_page() {
     let concern = first_radio(&page.body, "concern");
     let res = w
         .app
+        .post(&mut w.b, &format!("{url}/concerns/clear"), &[])
+        .await;
+    assert_eq!(fields_with_errors(&res.body), ["concern", "clear_note"]);
+    let res = w
+        .app
         .post(
             &mut w.b,
             &format!("{url}/concerns/clear"),

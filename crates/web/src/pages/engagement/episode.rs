@@ -79,7 +79,7 @@ struct EngagementPage {
     reasons: Vec<String>,
     rule: String,
     concerns: Vec<ConcernRow>,
-    any_open: bool,
+    open_concerns: Vec<CheckItem>,
     step_ups: Vec<StepUpView>,
     form: EngagementForm,
 }
@@ -176,7 +176,15 @@ async fn page(
             .map(|r| r.words.clone())
             .collect(),
         rule: rule_words(e.level.rule_version, &e.site_name),
-        any_open: concerns.iter().any(|c| c.cleared.is_none()),
+        open_concerns: concerns
+            .iter()
+            .filter(|c| c.cleared.is_none())
+            .map(|c| CheckItem {
+                value: c.id.clone(),
+                label: c.note.clone(),
+                checked: form.concern == c.id,
+            })
+            .collect(),
         concerns,
         step_ups: view(&e, &form),
         form,
@@ -271,22 +279,29 @@ pub async fn clear_concern(
 ) -> Result<Response, PageError> {
     let cx = context(&state, &p, &person_id, &episode_id).await?;
     let id = p.identity()?;
-    let concern: ConcernId = form
-        .concern
-        .trim()
-        .parse()
-        .map_err(|_| PageError::NotFound)?;
-    let r = state
-        .store()
-        .clear_concern(&id.caller, cx.episode_id, concern, &form.clear_note)
-        .await
-        .map(|_| ())
-        .map_err(|e| match e {
-            StoreError::Invalid(_) => {
-                StoreError::invalid("clear_note", "Enter why the concern can be cleared")
+    let r = match form.concern.trim().parse::<ConcernId>() {
+        Err(_) => {
+            let mut errors = vec![FieldError::new("concern", "Choose which concern to clear")];
+            if reconnect_domain::step_up::concern_note(&form.clear_note).is_err() {
+                errors.push(FieldError::new(
+                    "clear_note",
+                    "Enter why the concern can be cleared",
+                ));
             }
-            e => e,
-        });
+            Err(StoreError::Invalid(errors))
+        }
+        Ok(concern) => state
+            .store()
+            .clear_concern(&id.caller, cx.episode_id, concern, &form.clear_note)
+            .await
+            .map(|_| ())
+            .map_err(|e| match e {
+                StoreError::Invalid(_) => {
+                    StoreError::invalid("clear_note", "Enter why the concern can be cleared")
+                }
+                e => e,
+            }),
+    };
     answer(&state, &p, cx, form, r, "cleared").await
 }
 
