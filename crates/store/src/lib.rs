@@ -25,6 +25,7 @@ pub mod concerns;
 pub mod consents;
 pub mod contacts;
 pub mod engagement;
+pub mod engagement_jobs;
 pub mod engagement_rules;
 pub mod engine;
 pub mod episode_activity;
