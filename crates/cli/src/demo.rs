@@ -28,6 +28,7 @@
 mod allocation;
 mod care_plan;
 mod contacts;
+mod engagement;
 mod journeys;
 mod messages;
 mod names;
@@ -676,6 +677,7 @@ pub async fn seed(
     .await?;
     tracing::info!(referrals, "demo referrals waiting for triage");
     allocation::seed(store, &site_ids).await?;
+    engagement::seed(store, &site_ids).await?;
     let episodes = episodes_by_state.iter().map(|(_, n)| n).sum();
     tracing::info!(
         sites = site_ids.len(),

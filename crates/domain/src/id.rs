@@ -114,6 +114,12 @@ typed_id!(/// A case note (or a correction of one).
 CaseNoteId);
 typed_id!(/// A message in the outbox.
 MessageId);
+typed_id!(/// A step-up of support on an episode.
+StepUpId);
+typed_id!(/// One suggested action in a step-up.
+StepUpActionId);
+typed_id!(/// A worker's concern about an episode (or the clearing of one).
+ConcernId);
 
 #[cfg(test)]
 mod tests {

@@ -45,6 +45,7 @@ pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
         items.push(("/triage", "Referrals to triage"));
         items.push(("/unallocated", "Unallocated"));
         items.push(("/appointments", "Appointments"));
+        items.push(("/attention", "Needs attention"));
     }
     if role.reads_site_audit() {
         items.push(("/team", "Team"));

@@ -8,6 +8,8 @@ pub mod audit;
 pub mod care_plan;
 pub mod consents;
 pub mod contact_work;
+pub mod engagement;
+pub mod engagement_rules;
 pub mod episodes;
 pub mod me;
 pub mod messages;
@@ -92,6 +94,14 @@ use utoipa::{Modify, OpenApi};
         messages::person_messages,
         messages::put_contact_preferences,
         messages::jobs,
+        engagement::episode,
+        engagement::attention,
+        engagement::raise_concern,
+        engagement::clear_concern,
+        engagement::record_action,
+        engagement::step_down,
+        engagement_rules::get_rules,
+        engagement_rules::put_rules,
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth, &CommonProblems),

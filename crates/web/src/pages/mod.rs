@@ -6,6 +6,7 @@ pub mod allocation;
 pub mod audit;
 pub mod care_plan;
 pub mod contacts;
+pub mod engagement;
 pub mod episodes;
 pub mod figures;
 pub mod home;

@@ -1,0 +1,404 @@
+//! Engagement levels worked out live from an episode's own records: the
+//! store gathers the [`Signals`] (attendance, two-way contact, plan actions,
+//! concerns, custody and release) and the site's current rules decide the
+//! level with [`assess`]. Also the site "needs attention" list and the
+//! levels for a caseload. Everything is scoped to the caller's case sites in
+//! SQL and audited like any other read of a person's record.
+
+use crate::audit::{append, Actor, AuditEntry};
+use crate::engagement_rules::{current_rules, RulesVersion};
+use crate::episodes::iso;
+use crate::sql::{param_list, parse};
+use crate::step_ups::{active_step_up, load_step_ups, StepUp};
+use crate::{Result, Store, StoreError};
+use reconnect_domain::clock::to_millis;
+use reconnect_domain::engagement::{assess, Assessment, EngagementLevel, Signals};
+use reconnect_domain::episode::EpisodeState;
+use reconnect_domain::step_up::StepUpState;
+use reconnect_domain::{Caller, EpisodeId, PersonId, SiteId};
+use sqlx::AnyConnection;
+use std::collections::HashMap;
+use time::{Date, OffsetDateTime};
+
+const DAY_MS: i64 = 86_400_000;
+
+/// What the engagement rules need to know about an episode itself.
+#[derive(Clone, Debug)]
+pub(crate) struct Facts {
+    pub id: EpisodeId,
+    pub person: PersonId,
+    pub person_name: String,
+    pub site: SiteId,
+    pub state: EpisodeState,
+    pub released_on: Option<Date>,
+    pub created_at: i64,
+}
+
+type FactsRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    i64,
+);
+
+pub(crate) const FACTS_SELECT: &str = "SELECT e.id, e.person_id, \
+    COALESCE(p.preferred_name, p.given_name), p.family_name, p.site_id, e.state, e.released_on, \
+    e.created_at FROM episode e JOIN person p ON p.id = e.person_id";
+
+pub(crate) fn facts_from(r: FactsRow) -> Result<Facts> {
+    Ok(Facts {
+        id: parse(&r.0, "episode id")?,
+        person: parse(&r.1, "person id")?,
+        person_name: format!("{} {}", r.2, r.3),
+        site: parse(&r.4, "site id")?,
+        state: parse(&r.5, "episode state")?,
+        released_on: r
+            .6
+            .as_deref()
+            .map(|d| Date::parse(d, &time::format_description::well_known::Iso8601::DATE))
+            .transpose()
+            .map_err(|_| StoreError::Corrupt("released_on".into()))?,
+        created_at: r.7,
+    })
+}
+
+/// Episodes whose engagement is worth working out: accepted and not ended.
+pub(crate) fn is_assessed(state: EpisodeState) -> bool {
+    !state.is_terminal() && state != EpisodeState::Referred
+}
+
+/// The facts of the listed episodes that are at one of `sites`.
+pub(crate) async fn facts_at(
+    conn: &mut AnyConnection,
+    sites: &[SiteId],
+    episodes: Option<&[EpisodeId]>,
+) -> Result<Vec<Facts>> {
+    if sites.is_empty() || episodes.is_some_and(|e| e.is_empty()) {
+        return Ok(Vec::new());
+    }
+    let mut sql = format!(
+        "{FACTS_SELECT} WHERE p.site_id IN ({})",
+        param_list(1, sites.len())
+    );
+    if let Some(eps) = episodes {
+        sql.push_str(&format!(
+            " AND e.id IN ({})",
+            param_list(sites.len() + 1, eps.len())
+        ));
+    }
+    let mut q = sqlx::query_as::<_, FactsRow>(&sql);
+    for s in sites {
+        q = q.bind(s.to_string());
+    }
+    for e in episodes.unwrap_or(&[]) {
+        q = q.bind(e.to_string());
+    }
+    q.fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(facts_from)
+        .collect()
+}
+
+fn whole_days(from_ms: i64, to_ms: i64) -> i64 {
+    (to_ms - from_ms).max(0) / DAY_MS
+}
+
+/// Reads the signals from the episode's records as they stood at `now`.
+pub(crate) async fn gather(
+    conn: &mut AnyConnection,
+    f: &Facts,
+    rules: &RulesVersion,
+    now: OffsetDateTime,
+) -> Result<Signals> {
+    let now_ms = to_millis(now);
+    let ep = f.id.to_string();
+    let window_start = now_ms - rules.rules.missed_window_days * DAY_MS;
+    let missed: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM appointment WHERE episode_id = $1 AND state = 'did_not_attend' \
+         AND (dna_reason IS NULL OR dna_reason <> 'acceptable') AND starts_at >= $2 AND starts_at <= $3",
+    )
+    .bind(&ep)
+    .bind(window_start)
+    .bind(now_ms)
+    .fetch_one(&mut *conn)
+    .await?;
+    let last_contact: Option<i64> = sqlx::query_scalar(
+        "SELECT MAX(c.at) FROM contact c WHERE c.episode_id = $1 AND c.two_way = 'yes' \
+         AND c.at <= $2 AND NOT EXISTS (SELECT 1 FROM contact n WHERE n.supersedes = c.id)",
+    )
+    .bind(&ep)
+    .bind(now_ms)
+    .fetch_one(&mut *conn)
+    .await?;
+    let declined: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM plan_action_event ev JOIN plan_action a ON a.id = ev.action_id \
+         WHERE a.episode_id = $1 AND ev.status = 'dropped' AND ev.at >= $2 AND ev.at <= $3",
+    )
+    .bind(&ep)
+    .bind(now_ms - 30 * DAY_MS)
+    .bind(now_ms)
+    .fetch_one(&mut *conn)
+    .await?;
+    let overdue: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM plan_action WHERE episode_id = $1 AND status = 'open' AND due_on < $2",
+    )
+    .bind(&ep)
+    .bind(iso(now.date()))
+    .fetch_one(&mut *conn)
+    .await?;
+    let concerns: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM concern c WHERE c.episode_id = $1 AND c.clears IS NULL \
+         AND c.created_at <= $2 AND NOT EXISTS (SELECT 1 FROM concern x WHERE x.clears = c.id)",
+    )
+    .bind(&ep)
+    .bind(now_ms)
+    .fetch_one(&mut *conn)
+    .await?;
+    let days_since_release = match (f.state.is_in_community(), f.released_on) {
+        (true, Some(d)) => Some((now.date() - d).whole_days().max(0)),
+        _ => None,
+    };
+    Ok(Signals {
+        missed_appointments: missed,
+        days_since_two_way_contact: last_contact.map(|at| whole_days(at, now_ms)),
+        days_since_start: whole_days(f.created_at, now_ms),
+        declined_actions: declined,
+        overdue_actions: overdue,
+        open_concerns: concerns,
+        returned_to_custody: f.state == EpisodeState::ReturnedToCustody,
+        days_since_release,
+    })
+}
+
+/// An episode's engagement as worked out now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Level {
+    pub episode_id: EpisodeId,
+    pub assessment: Assessment,
+    /// The version of the site's rules that produced it (0: the defaults).
+    pub rule_version: i64,
+    pub days_since_two_way_contact: Option<i64>,
+}
+
+/// Caches each site's current rules while a list is worked out.
+#[derive(Default)]
+pub(crate) struct RulesCache(HashMap<SiteId, RulesVersion>);
+
+impl RulesCache {
+    pub(crate) async fn get(
+        &mut self,
+        conn: &mut AnyConnection,
+        site: SiteId,
+    ) -> Result<RulesVersion> {
+        if let Some(r) = self.0.get(&site) {
+            return Ok(r.clone());
+        }
+        let r = current_rules(conn, site).await?;
+        self.0.insert(site, r.clone());
+        Ok(r)
+    }
+}
+
+pub(crate) async fn level_of(
+    conn: &mut AnyConnection,
+    f: &Facts,
+    rules: &mut RulesCache,
+    now: OffsetDateTime,
+) -> Result<Level> {
+    let r = rules.get(conn, f.site).await?;
+    let s = gather(conn, f, &r, now).await?;
+    Ok(Level {
+        episode_id: f.id,
+        assessment: assess(&s, &r.rules),
+        rule_version: r.version,
+        days_since_two_way_contact: s.days_since_two_way_contact,
+    })
+}
+
+/// Everything the engagement page shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EpisodeEngagement {
+    pub level: Level,
+    pub site_id: SiteId,
+    pub site_name: String,
+    pub state: EpisodeState,
+    pub concerns: Vec<crate::concerns::Concern>,
+    /// Step-ups, newest first.
+    pub step_ups: Vec<StepUp>,
+}
+
+/// One line of the "needs attention" list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttentionEntry {
+    pub person_id: PersonId,
+    pub person_name: String,
+    pub site_id: SiteId,
+    pub level: Level,
+    /// The active step-up's state, if one is open or escalated.
+    pub step_up: Option<StepUpState>,
+}
+
+impl AttentionEntry {
+    fn urgency(&self) -> (u8, u8, i64) {
+        let level = match self.level.assessment.level {
+            EngagementLevel::Disengaged => 0,
+            EngagementLevel::Wavering => 1,
+            EngagementLevel::NotYetInContact => 2,
+            EngagementLevel::Engaged => 3,
+        };
+        let step = match self.step_up {
+            Some(StepUpState::Escalated) => 0,
+            Some(StepUpState::Open) => 1,
+            _ => 2,
+        };
+        (
+            level,
+            step,
+            -self
+                .level
+                .days_since_two_way_contact
+                .unwrap_or(i64::MAX / 2),
+        )
+    }
+}
+
+impl Store {
+    /// An episode's engagement worked out from its records now, with its
+    /// concerns and step-ups. The read is audited.
+    pub async fn engagement_for(
+        &self,
+        caller: &Caller,
+        episode: EpisodeId,
+    ) -> Result<EpisodeEngagement> {
+        let now = self.now();
+        let mut tx = self.begin_read_write().await?;
+        let f = facts_at(&mut tx, caller.scope.case_sites(), Some(&[episode]))
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(StoreError::NotFound)?;
+        let level = level_of(&mut tx, &f, &mut RulesCache::default(), now).await?;
+        let site_name: String = sqlx::query_scalar("SELECT name FROM site WHERE id = $1")
+            .bind(f.site.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+        let concerns = crate::concerns::load_concerns(&mut tx, episode).await?;
+        let step_ups = load_step_ups(&mut tx, episode).await?;
+        append(
+            &mut tx,
+            to_millis(now),
+            &Actor::User(caller),
+            AuditEntry::new("engagement.view")
+                .record("episode", episode)
+                .site(f.site)
+                .person(f.person)
+                .detail(level.assessment.level.code()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(EpisodeEngagement {
+            level,
+            site_id: f.site,
+            site_name,
+            state: f.state,
+            concerns,
+            step_ups,
+        })
+    }
+
+    /// The levels of the listed episodes that the caller may see (others are
+    /// left out), for a caseload. Audited once per site, like the caseload.
+    pub async fn engagement_levels(
+        &self,
+        caller: &Caller,
+        episodes: &[EpisodeId],
+        now: OffsetDateTime,
+    ) -> Result<HashMap<EpisodeId, Level>> {
+        let mut tx = self.begin_read_write().await?;
+        let facts = facts_at(&mut tx, caller.scope.case_sites(), Some(episodes)).await?;
+        let mut rules = RulesCache::default();
+        let mut out = HashMap::new();
+        let mut per_site: HashMap<SiteId, usize> = HashMap::new();
+        for f in facts.iter().filter(|f| is_assessed(f.state)) {
+            out.insert(f.id, level_of(&mut tx, f, &mut rules, now).await?);
+            *per_site.entry(f.site).or_default() += 1;
+        }
+        for (site, n) in per_site {
+            append(
+                &mut tx,
+                self.now_ms(),
+                &Actor::User(caller),
+                AuditEntry::new("engagement.levels")
+                    .site(site)
+                    .detail(format!("{n} levels worked out")),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// The episodes at the caller's sites that need attention (not engaged,
+    /// or with a step-up in force), most urgent first: disengaged before
+    /// wavering before not yet in contact, escalated step-ups first, then the
+    /// longest without two-way contact. Audited once per site.
+    pub async fn needs_attention(
+        &self,
+        caller: &Caller,
+        now: OffsetDateTime,
+    ) -> Result<Vec<AttentionEntry>> {
+        let sites = caller.scope.case_sites();
+        let mut tx = self.begin_read_write().await?;
+        let facts = facts_at(&mut tx, sites, None).await?;
+        let mut rules = RulesCache::default();
+        let mut out = Vec::new();
+        for f in facts.iter().filter(|f| is_assessed(f.state)) {
+            let level = level_of(&mut tx, f, &mut rules, now).await?;
+            let step_up = active_step_up(&mut tx, f.id).await?.map(|(_, s)| s);
+            if level.assessment.level == EngagementLevel::Engaged && step_up.is_none() {
+                continue;
+            }
+            out.push(AttentionEntry {
+                person_id: f.person,
+                person_name: f.person_name.clone(),
+                site_id: f.site,
+                level,
+                step_up,
+            });
+        }
+        out.sort_by(|a, b| {
+            a.urgency()
+                .cmp(&b.urgency())
+                .then_with(|| a.person_name.cmp(&b.person_name))
+        });
+        for site in sites {
+            let shown = out.iter().filter(|e| e.site_id == *site).count();
+            append(
+                &mut tx,
+                self.now_ms(),
+                &Actor::User(caller),
+                AuditEntry::new("engagement.attention")
+                    .site(*site)
+                    .detail(format!("{shown} people listed")),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+}
+
+/// How long ago `days` was, for the attention list.
+pub fn days_ago(days: Option<i64>) -> String {
+    match days {
+        None => "Never".to_string(),
+        Some(0) => "Today".to_string(),
+        Some(1) => "1 day".to_string(),
+        Some(d) => format!("{d} days"),
+    }
+}
