@@ -126,6 +126,19 @@ pub fn registry(sender: Arc<dyn Sender>, instance: Arc<str>) -> Vec<Job> {
         Job::daily("staff-digest", 7, 30, |s, now| async move {
             Ok(s.queue_staff_digests(now).await?.to_string())
         }),
+        Job::daily("engagement-recompute", 2, 0, |s, now| async move {
+            let r = s.recompute_engagement(now).await?;
+            Ok(format!(
+                "{} episodes, {} levels recorded, {} step-ups opened",
+                r.episodes, r.snapshots_written, r.step_ups_opened
+            ))
+        }),
+        Job::every("step-up-escalation", 60, |s, now| async move {
+            Ok(format!(
+                "{} escalated",
+                s.escalate_overdue_step_ups(now).await?
+            ))
+        }),
         Job::every("outbox-delivery", 1, move |s, _now| {
             deliver(s, sender.clone(), instance.clone())
         }),

@@ -66,7 +66,13 @@ async fn each_due_job_runs_once_across_runners_and_reminders_are_delivered() {
     names.sort();
     assert_eq!(
         names,
-        ["appointment-reminders", "outbox-delivery", "staff-digest"]
+        [
+            "appointment-reminders",
+            "engagement-recompute",
+            "outbox-delivery",
+            "staff-digest",
+            "step-up-escalation"
+        ]
     );
     // Reminders queued in that pass are delivered by the next slot's delivery run.
     db.advance(Duration::minutes(1));
@@ -165,9 +171,10 @@ async fn two_runners_on_postgres_run_each_job_and_send_each_message_once() {
     let keys: Vec<_> = runs.iter().map(|r| (r.job, r.run_key.clone())).collect();
     let unique: std::collections::HashSet<_> = keys.iter().collect();
     assert_eq!(keys.len(), unique.len(), "a job run ran twice: {keys:?}");
-    // Five delivery slots and the staff digest (09:00 to 09:04 UK time:
-    // the person reminders are not due until 10:00).
-    assert_eq!(keys.len(), 6, "{keys:?}");
+    // Five delivery slots, the staff digest, the day's engagement recompute
+    // and the hour's escalation check (09:00 to 09:04 UK time: the person
+    // reminders are not due until 10:00).
+    assert_eq!(keys.len(), 8, "{keys:?}");
     let sent: usize = runs
         .iter()
         .filter(|r| r.job == "outbox-delivery")
