@@ -267,6 +267,13 @@ pub struct CaseloadEntryJson {
     pub consent_to_take_part: bool,
     /// How many kinds of partner information may be shared with today.
     pub sharing_partners: u32,
+    /// On My caseload: the engagement level (`engaged`, `not_yet_in_contact`,
+    /// `wavering`, `disengaged`), once worked out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engagement: Option<String>,
+    /// On My caseload: the reasons for the engagement level, in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engagement_reasons: Option<Vec<String>>,
     /// On My caseload: the next booked appointment, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_appointment: Option<NextAppointmentJson>,
@@ -304,12 +311,24 @@ async fn with_extras(
         .overdue_action_counts(caller, &ids, now.date())
         .await?;
     let gaps = store.release_plan_gaps(caller, &ids).await?;
+    let levels = store.engagement_levels(caller, &ids, now).await?;
     for (e, j) in entries.iter().zip(json.iter_mut()) {
         j.next_appointment = next.get(&e.episode_id).map(|a| NextAppointmentJson {
             starts_at: rfc3339(a.details.starts_at),
             what: a.details.what.clone(),
             location: a.details.location.clone(),
         });
+        if let Some(level) = levels.get(&e.episode_id) {
+            j.engagement = Some(level.assessment.level.code().to_string());
+            j.engagement_reasons = Some(
+                level
+                    .assessment
+                    .reasons
+                    .iter()
+                    .map(|r| r.words.clone())
+                    .collect(),
+            );
+        }
         j.overdue_actions = Some(overdue.get(&e.episode_id).copied().unwrap_or(0));
         if !e.state.is_in_community() {
             j.release_day_gaps = Some(
@@ -353,6 +372,8 @@ fn entry_json(e: &CaseloadEntry, today: time::Date, mine: bool) -> CaseloadEntry
         mentor_name: e.mentor_name.clone(),
         consent_to_take_part: e.consent_to_take_part,
         sharing_partners: e.sharing_partners,
+        engagement: None,
+        engagement_reasons: None,
         next_appointment: None,
         overdue_actions: None,
         release_day_gaps: None,

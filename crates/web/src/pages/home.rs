@@ -34,6 +34,11 @@ fn cards(role: Role) -> Vec<(&'static str, &'static str, &'static str)> {
     }
     if role.reads_cases() {
         c.push((
+            "/attention",
+            "Needs attention",
+            "People whose engagement is wavering or has stopped, with the reasons and any step-up.",
+        ));
+        c.push((
             "/triage",
             "Referrals to triage",
             "New referrals for your sites: check who is eligible, then accept or decline.",

@@ -234,6 +234,16 @@ struct ShowPage {
     timeline_href: String,
     /// `/people/{person_id}`, for links to the person's other pages.
     person_base: String,
+    /// The current episode's engagement level, once worked out.
+    engagement: Option<EngagementLine>,
+}
+
+/// The engagement level of the current episode, as the person page shows it.
+struct EngagementLine {
+    tag: crate::pages::engagement::LevelTag,
+    reasons: Vec<String>,
+    rule: String,
+    href: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -330,6 +340,25 @@ pub async fn person_page(
         None
     };
     let support = support_section(state, p, &person, extra.referral).await?;
+    let engagement = match &support.current {
+        Some(ep) => state
+            .store()
+            .engagement_levels(&id.caller, &[ep.id], state.store().now())
+            .await?
+            .remove(&ep.id)
+            .map(|level| EngagementLine {
+                tag: level.assessment.level.into(),
+                reasons: level
+                    .assessment
+                    .reasons
+                    .iter()
+                    .map(|r| r.words.clone())
+                    .collect(),
+                rule: crate::pages::engagement::rule_words(level.rule_version, &person.site_name),
+                href: format!("{}/engagement", ep.href),
+            }),
+        None => None,
+    };
     let mut entries = crate::pages::timeline::timeline_views(state, &id.caller, person_id).await?;
     let timeline_total = entries.len();
     entries.truncate(crate::pages::timeline::ON_PERSON_PAGE);
@@ -354,5 +383,6 @@ pub async fn person_page(
         timeline_total,
         timeline_href: format!("/people/{person_id}/timeline"),
         person_base: format!("/people/{person_id}"),
+        engagement,
     })
 }

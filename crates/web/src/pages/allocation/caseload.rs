@@ -29,6 +29,7 @@ pub struct Extras {
     pub next_appointment: HashMap<EpisodeId, Appointment>,
     pub overdue_actions: HashMap<EpisodeId, i64>,
     pub release_gaps: HashMap<EpisodeId, Vec<ChecklistItem>>,
+    pub engagement: HashMap<EpisodeId, reconnect_store::engagement::Level>,
 }
 
 impl Extras {
@@ -47,7 +48,19 @@ impl Extras {
                 .overdue_action_counts(caller, &ids, now.date())
                 .await?,
             release_gaps: store.release_plan_gaps(caller, &ids).await?,
+            engagement: store.engagement_levels(caller, &ids, now).await?,
         })
+    }
+
+    fn engagement(&self, e: &CaseloadEntry) -> Cell {
+        match self.engagement.get(&e.episode_id) {
+            Some(level) => Cell {
+                text: level.assessment.level.label().to_string(),
+                tag: Some(level.assessment.level.tag_class()),
+                detail: level.assessment.reasons.first().map(|r| r.words.clone()),
+            },
+            None => Cell::plain("Not worked out yet"),
+        }
     }
 
     fn next_appointment(&self, e: &CaseloadEntry) -> Cell {
@@ -95,25 +108,32 @@ impl Extras {
     }
 }
 
-/// One cell: its text, and whether it needs attention (shown as a tag).
+/// One cell: its text, shown as a tag of the given class when it needs to
+/// stand out, and perhaps a line of detail under it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cell {
     pub text: String,
-    pub warning: bool,
+    pub tag: Option<&'static str>,
+    pub detail: Option<String>,
 }
 
 impl Cell {
     fn plain(text: impl Into<String>) -> Self {
         Cell {
             text: text.into(),
-            warning: false,
+            tag: None,
+            detail: None,
         }
     }
     fn warning(text: impl Into<String>) -> Self {
         Cell {
             text: text.into(),
-            warning: true,
+            tag: Some("nhsuk-tag--red"),
+            detail: None,
         }
+    }
+    pub fn is_warning(&self) -> bool {
+        self.tag == Some("nhsuk-tag--red")
     }
 }
 
@@ -141,6 +161,7 @@ pub fn headings(list: List) -> Vec<&'static str> {
     match list {
         List::Mine => vec![
             "Release",
+            "Engagement",
             "Next appointment",
             "Overdue actions",
             "Release-day plan",
@@ -191,6 +212,7 @@ pub fn row(e: &CaseloadEntry, list: List, today: Date, extras: &Extras) -> Casel
     };
     let mut cells = vec![Cell::plain(countdown(e, today))];
     if list == List::Mine {
+        cells.push(extras.engagement(e));
         cells.push(extras.next_appointment(e));
         cells.push(extras.overdue(e));
         cells.push(extras.release_day(e, today));
@@ -341,6 +363,7 @@ mod tests {
             texts,
             [
                 "released in 5 days",
+                "Not worked out yet",
                 "None booked",
                 "None",
                 "Ready",
@@ -349,7 +372,7 @@ mod tests {
                 "Priya (no peer mentor)"
             ]
         );
-        assert!(r.cells.iter().all(|c| !c.warning));
+        assert!(r.cells.iter().all(|c| !c.is_warning()));
         assert_eq!(r.cells.len(), headings(List::Mine).len());
         let r = row(
             &entry(EpisodeState::Accepted, 60, None),
