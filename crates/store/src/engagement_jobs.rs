@@ -145,6 +145,7 @@ async fn recompute_one(
             .detail(code),
     )
     .await?;
+    crate::step_up_notices::step_up_opened(conn, now_ms, id, f.id, f.site).await?;
     Ok((changed, true))
 }
 
@@ -252,6 +253,7 @@ impl Store {
                     .detail(summary),
             )
             .await?;
+            crate::step_up_notices::step_up_escalated(&mut tx, now_ms, step_up, site, days).await?;
             tx.commit().await?;
             escalated += 1;
         }

@@ -44,6 +44,7 @@ pub mod sessions;
 pub mod sites;
 mod sql;
 pub mod stats;
+mod step_up_notices;
 pub mod step_ups;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;

@@ -386,11 +386,33 @@ async fn escalation_fires_after_the_site_set_days_once(db: &TestDb) {
             .step_ups_opened,
         1
     );
+    // The worker and the mentor are told, by email naming nobody.
+    let told = |kind: &'static str| async move {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT user_id, body FROM outbox WHERE kind = $1 ORDER BY user_id")
+                .bind(kind)
+                .fetch_all(db.pool())
+                .await
+                .unwrap();
+        rows
+    };
+    let opened = told("step-up-opened").await;
+    let mut expected = vec![
+        w.worker.user_id().to_string(),
+        w.mentor.user_id().to_string(),
+    ];
+    expected.sort();
+    assert_eq!(
+        opened.iter().map(|(u, _)| u.clone()).collect::<Vec<_>>(),
+        expected
+    );
+    assert!(opened.iter().all(|(_, body)| !body.contains("Lovelace")));
     db.advance(Duration::days(3) - Duration::minutes(1));
     assert_eq!(
         db.store.escalate_overdue_step_ups(db.now()).await.unwrap(),
         0
     );
+    assert!(told("step-up-escalated").await.is_empty());
     db.advance(Duration::minutes(1));
     assert_eq!(
         db.store.escalate_overdue_step_ups(db.now()).await.unwrap(),
@@ -400,6 +422,10 @@ async fn escalation_fires_after_the_site_set_days_once(db: &TestDb) {
         db.store.escalate_overdue_step_ups(db.now()).await.unwrap(),
         0
     );
+    // The site manager is told, once.
+    let escalated = told("step-up-escalated").await;
+    assert_eq!(escalated.len(), 1);
+    assert_eq!(escalated[0].0, w.manager.user_id().to_string());
     let e = db.store.engagement_for(&w.worker, w.episode).await.unwrap();
     assert_eq!(e.step_ups[0].state, StepUpState::Escalated);
     assert_eq!(e.step_ups[0].escalated_at, Some(db.now()));
