@@ -136,12 +136,14 @@ impl Store {
     }
 
     /// Queues to each allocated worker with booked appointments today (UK
-    /// date of `now`) one email saying how many and when the first is. The
-    /// email names nobody: staff read the details after signing in.
+    /// date of `now`), or with plan actions past their due date for the
+    /// people they support, one email saying how many (and when the first
+    /// appointment is). The email names nobody: staff read the details after
+    /// signing in.
     pub async fn queue_staff_digests(&self, now: OffsetDateTime) -> Result<ReminderCounts> {
         let today = to_uk(now).date();
         let (from, to) = uk_day(today);
-        let rows: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
+        let appointments: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
             "SELECT u.id, u.email, MIN(p.site_id), COUNT(*), MIN(a.starts_at) \
              FROM appointment a JOIN episode e ON e.id = a.episode_id JOIN person p ON p.id = e.person_id \
              JOIN allocation al ON al.episode_id = e.id AND al.ended_at IS NULL \
@@ -153,15 +155,34 @@ impl Store {
         .bind(to)
         .fetch_all(&self.pool)
         .await?;
+        // ISO dates compare as text.
+        let overdue: Vec<(String, String, String, i64)> = sqlx::query_as(
+            "SELECT u.id, u.email, MIN(p.site_id), COUNT(*) \
+             FROM plan_action pa JOIN episode e ON e.id = pa.episode_id JOIN person p ON p.id = e.person_id \
+             JOIN allocation al ON al.episode_id = e.id AND al.ended_at IS NULL \
+             JOIN app_user u ON u.id = al.worker_id \
+             WHERE pa.status = 'open' AND pa.due_on < $1 AND u.disabled_at IS NULL \
+             GROUP BY u.id, u.email ORDER BY u.id",
+        )
+        .bind(today.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        // Per worker: email, a site for the outbox, today's appointments
+        // (how many, when the first starts) and overdue actions.
+        let mut digests: std::collections::BTreeMap<
+            String,
+            (String, String, i64, Option<i64>, i64),
+        > = std::collections::BTreeMap::new();
+        for (user, email, site, n, first) in appointments {
+            digests.insert(user, (email, site, n, Some(first), 0));
+        }
+        for (user, email, site, n) in overdue {
+            digests.entry(user).or_insert((email, site, 0, None, 0)).4 = n;
+        }
         let mut counts = ReminderCounts::default();
-        for (user, email, site, n, first) in rows {
+        for (user, (email, site, n, first, overdue)) in digests {
             let user: UserId = parse(&user, "user id")?;
             let site: SiteId = parse(&site, "site id")?;
-            let plural = if n == 1 {
-                "appointment"
-            } else {
-                "appointments"
-            };
             let msg = NewMessage {
                 idempotency_key: format!("staff-digest:{user}:{today}"),
                 to: Recipient::Staff(user),
@@ -169,11 +190,8 @@ impl Store {
                 kind: "staff-digest",
                 channel: Channel::Email,
                 address: email,
-                subject: format!("Your {plural} today"),
-                body: format!(
-                    "You have {n} {plural} today. The first is {}. Sign in to see who and where.",
-                    uk_when(from_millis(first))
-                ),
+                subject: digest_subject(n, overdue),
+                body: digest_body(n, first.map(from_millis), overdue),
             };
             let at = to_millis(now);
             let mut tx = self.begin_read_write().await?;
@@ -195,4 +213,38 @@ impl Store {
         }
         Ok(counts)
     }
+}
+
+fn digest_subject(appointments: i64, overdue: i64) -> String {
+    match (appointments, overdue) {
+        (1, _) => "Your appointment today".into(),
+        (0, _) => "Overdue actions for the people you support".into(),
+        _ => "Your appointments today".into(),
+    }
+}
+
+/// The staff digest's words: today's appointments and overdue actions,
+/// naming nobody.
+fn digest_body(appointments: i64, first: Option<OffsetDateTime>, overdue: i64) -> String {
+    let mut lines = Vec::new();
+    if appointments > 0 {
+        let plural = if appointments == 1 {
+            "appointment"
+        } else {
+            "appointments"
+        };
+        let first = first.map(uk_when).unwrap_or_default();
+        lines.push(format!(
+            "You have {appointments} {plural} today. The first is {first}."
+        ));
+    }
+    match overdue {
+        0 => {}
+        1 => lines.push("1 plan action is overdue for the people you support.".into()),
+        n => lines.push(format!(
+            "{n} plan actions are overdue for the people you support."
+        )),
+    }
+    lines.push("Sign in to see who and where.".into());
+    lines.join(" ")
 }

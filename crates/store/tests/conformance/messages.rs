@@ -565,6 +565,19 @@ async fn staff_digests_name_nobody_and_are_queued_once(db: &TestDb) {
             .await
             .unwrap();
     }
+    db.store
+        .add_action(
+            &w.worker,
+            w.episode,
+            &reconnect_store::care_plan::NewAction {
+                goal: None,
+                text: "Ada to ring the council".into(),
+                owner: reconnect_domain::plan::ActionOwner::Reconnect,
+                due: db.now().date() - Duration::days(2),
+            },
+        )
+        .await
+        .unwrap();
     let c = db.store.queue_staff_digests(db.now()).await.unwrap();
     assert_eq!(c.queued, 1);
     let again = db.store.queue_staff_digests(db.now()).await.unwrap();
@@ -582,5 +595,11 @@ async fn staff_digests_name_nobody_and_are_queued_once(db: &TestDb) {
         "{}",
         m[0].body
     );
+    assert!(
+        m[0].body.contains("1 plan action is overdue"),
+        "{}",
+        m[0].body
+    );
     assert!(!m[0].body.contains("Ada") && !m[0].body.contains("Housing"));
+    assert!(!m[0].body.contains("council"));
 }
