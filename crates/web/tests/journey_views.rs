@@ -62,6 +62,10 @@ async fn the_person_page_and_the_timeline_show_everything_newest_first() {
     );
     assert!(timeline.find("Call number 11").unwrap() < timeline.find("Call number 10").unwrap());
     assert!(timeline.contains("See the whole timeline (14 entries)"));
+    // Their messages' status is on the page too: none yet, and why none can be sent.
+    let messages = &page.body[page.body.find("id=\"messages\"").unwrap()..];
+    assert!(messages.contains("No messages have been sent to them."));
+    assert!(messages.find("<p>").unwrap() < messages.find("No messages").unwrap());
 
     let full = app.get(&mut b, &format!("/people/{person}/timeline")).await;
     assert_eq!(full.status, StatusCode::OK);

@@ -29,7 +29,7 @@ pub struct MessageRow {
     pub detail: String,
 }
 
-fn message_row(m: &Message) -> MessageRow {
+pub(crate) fn message_row(m: &Message) -> MessageRow {
     let (status, tag) = match m.state.as_str() {
         "sent" if m.sent_via.as_deref() == Some("log") => (
             "Would have been sent (not sent: log only)".to_string(),

@@ -236,6 +236,10 @@ struct ShowPage {
     person_base: String,
     /// The current episode's engagement level, once worked out.
     engagement: Option<EngagementLine>,
+    /// The newest messages to them, with their status, and why none can be
+    /// sent if so.
+    messages: Vec<crate::pages::messages::MessageRow>,
+    cannot_message: Option<&'static str>,
 }
 
 /// The engagement level of the current episode, as the person page shows it.
@@ -359,6 +363,13 @@ pub async fn person_page(
             }),
         None => None,
     };
+    let sent = state.store().person_messages(&id.caller, person_id).await?;
+    let messages = sent
+        .messages
+        .iter()
+        .take(3)
+        .map(crate::pages::messages::message_row)
+        .collect();
     let mut entries = crate::pages::timeline::timeline_views(state, &id.caller, person_id).await?;
     let timeline_total = entries.len();
     entries.truncate(crate::pages::timeline::ON_PERSON_PAGE);
@@ -384,5 +395,7 @@ pub async fn person_page(
         timeline_href: format!("/people/{person_id}/timeline"),
         person_base: format!("/people/{person_id}"),
         engagement,
+        messages,
+        cannot_message: sent.cannot_send_because,
     })
 }
