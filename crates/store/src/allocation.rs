@@ -189,23 +189,11 @@ pub(crate) async fn is_allocated_worker(
     caller: &Caller,
     episode: EpisodeId,
 ) -> Result<bool> {
-    let sites = caller.scope.case_sites();
-    if sites.is_empty() {
-        return Ok(false);
+    match crate::episode_scope::parent(conn, episode, caller.scope.case_sites()).await {
+        Ok(_) => crate::episode_scope::is_allocated_worker(conn, episode, caller.user_id()).await,
+        Err(StoreError::NotFound) => Ok(false),
+        Err(e) => Err(e),
     }
-    let sql = format!(
-        "SELECT COUNT(*) FROM allocation a JOIN episode e ON e.id = a.episode_id \
-         JOIN person p ON p.id = e.person_id \
-         WHERE a.episode_id = $1 AND a.worker_id = $2 AND a.ended_at IS NULL AND p.site_id IN ({})",
-        param_list(3, sites.len())
-    );
-    let mut q = sqlx::query_scalar::<_, i64>(&sql)
-        .bind(episode.to_string())
-        .bind(caller.user_id().to_string());
-    for s in sites {
-        q = q.bind(s.to_string());
-    }
-    Ok(q.fetch_one(conn).await? > 0)
 }
 
 impl Store {
