@@ -355,6 +355,9 @@ pub fn table() -> Vec<Route> {
     table.extend(contact_routes());
     table.extend(engagement_routes());
     table.extend(message_routes());
+    table.extend(openreferral_routes());
+    table.extend(directory_routes());
+    table.extend(onward_referral_routes());
     table
 }
 
@@ -1073,6 +1076,21 @@ fn message_routes() -> Vec<Route> {
             get(api::messages::jobs),
         ),
     ]
+}
+
+/// The public Open Referral UK 3.0 feed under /openreferral (issue 5).
+fn openreferral_routes() -> Vec<Route> {
+    vec![]
+}
+
+/// Staff pages and API for the services directory (issue 5).
+fn directory_routes() -> Vec<Route> {
+    vec![]
+}
+
+/// Onward referrals from an episode to a directory service (issue 5).
+fn onward_referral_routes() -> Vec<Route> {
+    vec![]
 }
 
 /// Builds the router from the table and wraps it in the middleware stack.
