@@ -32,6 +32,7 @@ pub mod region;
 pub mod release_plan;
 pub mod role;
 pub mod scope;
+pub mod service_taxonomy;
 pub mod step_up;
 pub mod uk_time;
 pub mod validation;
