@@ -37,6 +37,8 @@ pub mod step_up;
 pub mod uk_time;
 pub mod validation;
 pub mod window;
+// Services directory (issue 5): staff search and service pages.
+pub mod opening_hours;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use email::EmailAddress;
