@@ -52,6 +52,10 @@ pub mod throttle;
 pub mod timeline;
 pub mod tokens;
 pub mod users;
+// Services directory staff pages (issue 5).
+pub mod directory_search;
+pub mod service_curation;
+pub mod service_detail;
 
 pub use audit::{Actor, AuditEntry, AuditFilter, AuditRecord};
 pub use engine::Engine;
