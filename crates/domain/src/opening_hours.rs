@@ -138,11 +138,7 @@ impl WeeklyHours {
             } else {
                 ""
             };
-            format!(
-                "{} to {}{next}",
-                hh_mm(self.opens),
-                hh_mm(self.closes)
-            )
+            format!("{} to {}{next}", hh_mm(self.opens), hh_mm(self.closes))
         };
         let mut out = format!("{}, {hours}", day_words(&self.days));
         if let Some(f) = self.valid_from {
@@ -285,15 +281,24 @@ mod tests {
     fn valid_dates_and_unreadable_patterns() {
         let mut s = weekly("MO", "09:00", "12:00");
         s.valid_from = Some("2026-03-09".into());
-        assert_eq!(open_at(&[s.clone()], datetime!(2026-03-02 10:00 UTC)), Some(false));
-        assert_eq!(open_at(&[s.clone()], datetime!(2026-03-09 10:00 UTC)), Some(true));
+        assert_eq!(
+            open_at(&[s.clone()], datetime!(2026-03-02 10:00 UTC)),
+            Some(false)
+        );
+        assert_eq!(
+            open_at(&[s.clone()], datetime!(2026-03-09 10:00 UTC)),
+            Some(true)
+        );
         let monthly = ScheduleText {
             freq: Some("MONTHLY".into()),
             byday: Some("1MO".into()),
             description: Some("First Monday of the month, 10am to noon".into()),
             ..ScheduleText::default()
         };
-        assert_eq!(open_at(&[monthly.clone()], datetime!(2026-03-02 10:00 UTC)), None);
+        assert_eq!(
+            open_at(&[monthly.clone()], datetime!(2026-03-02 10:00 UTC)),
+            None
+        );
         assert_eq!(
             in_words(&[monthly]),
             vec!["First Monday of the month, 10am to noon".to_string()]

@@ -1841,8 +1841,8 @@ mod tests {
             "Enter a real postcode, like SW1A 1AA"
         );
         // The release address refuses a made-up area next to its field.
-        let errs = ReleaseAddress::parse("address", "1 High Street", "", "Leeds", "AA1 4AP")
-            .unwrap_err();
+        let errs =
+            ReleaseAddress::parse("address", "1 High Street", "", "Leeds", "AA1 4AP").unwrap_err();
         assert_eq!(errs[0].field, "address_postcode");
     }
 

@@ -290,8 +290,10 @@ impl Store {
         for s in sites {
             q = q.bind(s.to_string());
         }
-        let (site, given, family, preferred, dob, gender, kind, town, postcode) =
-            q.fetch_optional(&mut *tx).await?.ok_or(StoreError::NotFound)?;
+        let (site, given, family, preferred, dob, gender, kind, town, postcode) = q
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let site: SiteId = parse(&site, "site id")?;
         let dob = Date::parse(&dob, &time::format_description::well_known::Iso8601::DATE)
             .map_err(|_| StoreError::Corrupt("date of birth".into()))?;
@@ -337,7 +339,11 @@ impl Store {
 
     /// Services matching `q`, nearest first when searching near a place
     /// (else by name). Only for roles that work at sites.
-    pub async fn search_services(&self, caller: &Caller, q: &ServiceQuery) -> Result<SearchResults> {
+    pub async fn search_services(
+        &self,
+        caller: &Caller,
+        q: &ServiceQuery,
+    ) -> Result<SearchResults> {
         if !caller.role().reads_cases() {
             return Err(StoreError::Forbidden);
         }
@@ -397,19 +403,23 @@ impl Store {
                 verified_at,
             });
         }
-        if q.near.is_some() {
-            hits.sort_by(|a, b| {
-                a.distance_m
-                    .unwrap_or(f64::MAX)
-                    .total_cmp(&b.distance_m.unwrap_or(f64::MAX))
-                    .then_with(|| a.name.cmp(&b.name))
-            });
-        }
+        // Sorted here so both engines agree (their collations differ).
+        hits.sort_by(|a, b| {
+            a.distance_m
+                .unwrap_or(0.0)
+                .total_cmp(&b.distance_m.unwrap_or(0.0))
+                .then_with(|| a.name.cmp(&b.name))
+                .then_with(|| a.id.cmp(&b.id))
+        });
         let per_page = q.per_page.clamp(1, 100);
         let page = q.page.max(1);
         let total = hits.len();
         let skip = (page as usize - 1).saturating_mul(per_page as usize);
-        let hits = hits.into_iter().skip(skip).take(per_page as usize).collect();
+        let hits = hits
+            .into_iter()
+            .skip(skip)
+            .take(per_page as usize)
+            .collect();
         Ok(SearchResults {
             hits,
             total,

@@ -297,6 +297,14 @@ impl Store {
                 needs_checking: stale,
             });
         }
+        // Sorted here so both engines agree (their collations differ).
+        out.sort_by(|a, b| {
+            (&a.service_name, &a.site_name, &a.service_id).cmp(&(
+                &b.service_name,
+                &b.site_name,
+                &b.service_id,
+            ))
+        });
         Ok(out)
     }
 
@@ -322,9 +330,18 @@ mod tests {
 
     #[test]
     fn six_months_back_keeps_the_day_or_the_month_end() {
-        assert_eq!(months_before(date!(2026 - 03 - 02), 6), date!(2025 - 09 - 02));
-        assert_eq!(months_before(date!(2026 - 08 - 31), 6), date!(2026 - 02 - 28));
-        assert_eq!(months_before(date!(2026 - 12 - 15), 6), date!(2026 - 06 - 15));
+        assert_eq!(
+            months_before(date!(2026 - 03 - 02), 6),
+            date!(2025 - 09 - 02)
+        );
+        assert_eq!(
+            months_before(date!(2026 - 08 - 31), 6),
+            date!(2026 - 02 - 28)
+        );
+        assert_eq!(
+            months_before(date!(2026 - 12 - 15), 6),
+            date!(2026 - 06 - 15)
+        );
     }
 
     #[test]

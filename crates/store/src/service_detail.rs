@@ -283,11 +283,17 @@ impl Store {
             let addresses = addresses
                 .into_iter()
                 .map(|(l1, l2, attention, city, postal, normal)| {
-                    [attention, Some(l1), Some(l2), Some(city), Some(normal.unwrap_or(postal))]
-                        .into_iter()
-                        .flatten()
-                        .filter(|l| !l.trim().is_empty())
-                        .collect()
+                    [
+                        attention,
+                        Some(l1),
+                        Some(l2),
+                        Some(city),
+                        Some(normal.unwrap_or(postal)),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .filter(|l| !l.trim().is_empty())
+                    .collect()
                 })
                 .collect();
             let access: Vec<(Option<String>, Option<String>)> = sqlx::query_as(

@@ -519,3 +519,240 @@ impl TestDb {
             .unwrap_or_else(|e| panic!("{} on episode {id}: {e}", action.kind()))
     }
 }
+
+// ---------------------------------------------------------------------------
+// Services directory fixtures (issue 5, staff search): directory rows written
+// with plain SQL, and the service taxonomy rows inserted when missing (the
+// feed's migration may have seeded them already).
+// ---------------------------------------------------------------------------
+
+/// A directory service to insert with [`TestDb::dir_service`], built up by
+/// its methods. Everything not given is left empty.
+#[derive(Clone, Debug, Default)]
+pub struct DirService {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub organisation: Option<String>,
+    pub status: Option<String>,
+    /// Term codes from `service_taxonomy`.
+    pub terms: Vec<&'static str>,
+    /// Locations: latitude, longitude, postcode.
+    pub locations: Vec<(f64, f64, &'static str)>,
+    /// Weekly hours: byday, opens_at, closes_at.
+    pub hours: Vec<(&'static str, &'static str, &'static str)>,
+    pub ages: (Option<i64>, Option<i64>),
+    pub genders: Option<&'static str>,
+    pub areas: Vec<&'static str>,
+    pub how_to_refer: Option<&'static str>,
+    pub phone: Option<&'static str>,
+    pub verified_at: Option<OffsetDateTime>,
+}
+
+impl DirService {
+    pub fn new(name: &str) -> Self {
+        Self {
+            id: uuid::Uuid::new_v4().to_string(),
+            name: name.into(),
+            ..Self::default()
+        }
+    }
+    pub fn described(mut self, d: &str) -> Self {
+        self.description = Some(d.into());
+        self
+    }
+    pub fn run_by(mut self, org: &str) -> Self {
+        self.organisation = Some(org.into());
+        self
+    }
+    pub fn status(mut self, s: &str) -> Self {
+        self.status = Some(s.into());
+        self
+    }
+    pub fn term(mut self, code: &'static str) -> Self {
+        self.terms.push(code);
+        self
+    }
+    pub fn at(mut self, latitude: f64, longitude: f64, postcode: &'static str) -> Self {
+        self.locations.push((latitude, longitude, postcode));
+        self
+    }
+    pub fn open(mut self, byday: &'static str, opens: &'static str, closes: &'static str) -> Self {
+        self.hours.push((byday, opens, closes));
+        self
+    }
+    pub fn ages(mut self, min: Option<i64>, max: Option<i64>) -> Self {
+        self.ages = (min, max);
+        self
+    }
+    pub fn for_genders(mut self, g: &'static str) -> Self {
+        self.genders = Some(g);
+        self
+    }
+    pub fn area(mut self, name: &'static str) -> Self {
+        self.areas.push(name);
+        self
+    }
+    pub fn refer_by(mut self, how: &'static str) -> Self {
+        self.how_to_refer = Some(how);
+        self
+    }
+    pub fn phone(mut self, number: &'static str) -> Self {
+        self.phone = Some(number);
+        self
+    }
+    pub fn verified(mut self, at: OffsetDateTime) -> Self {
+        self.verified_at = Some(at);
+        self
+    }
+}
+
+impl TestDb {
+    async fn dir_exec(&self, sql: &str, binds: Vec<Option<String>>) {
+        let mut q = sqlx::query(sql);
+        for b in binds {
+            q = q.bind(b);
+        }
+        q.execute(self.pool())
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// The service taxonomy and the term with this code, when missing.
+    pub async fn dir_term(&self, code: &str) -> &'static str {
+        use reconnect_domain::service_taxonomy as tax;
+        let t = tax::by_code(code).unwrap_or_else(|| panic!("no term {code}"));
+        let s = |v: &str| Some(v.to_string());
+        self.dir_exec(
+            "INSERT INTO dir_taxonomy (id, name, description, version) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (id) DO NOTHING",
+            vec![
+                s(tax::TAXONOMY_ID),
+                s(tax::TAXONOMY_NAME),
+                s(tax::TAXONOMY_DESCRIPTION),
+                s(tax::TAXONOMY_VERSION),
+            ],
+        )
+        .await;
+        self.dir_exec(
+            "INSERT INTO dir_taxonomy_term (id, code, name, description, taxonomy_id) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
+            vec![
+                s(t.id),
+                s(t.code),
+                s(t.name),
+                s(t.description),
+                s(tax::TAXONOMY_ID),
+            ],
+        )
+        .await;
+        t.id
+    }
+
+    /// A postcode and its coordinates in the postcode table.
+    pub async fn postcode(&self, postcode: &str, latitude: f64, longitude: f64) {
+        sqlx::query("INSERT INTO postcode (postcode, latitude, longitude) VALUES ($1, $2, $3)")
+            .bind(postcode.replace(' ', "").to_uppercase())
+            .bind(latitude)
+            .bind(longitude)
+            .execute(self.pool())
+            .await
+            .unwrap_or_else(|e| panic!("postcode {postcode}: {e}"));
+    }
+
+    /// Inserts a directory service with its organisation, locations,
+    /// hours, areas and terms; gives back its id.
+    pub async fn dir_service(&self, d: &DirService) -> String {
+        let s = |v: &str| Some(v.to_string());
+        let uid = || uuid::Uuid::new_v4().to_string();
+        let org = match &d.organisation {
+            Some(name) => {
+                let id = uid();
+                self.dir_exec(
+                    "INSERT INTO dir_organization (id, name, description) VALUES ($1, $2, $3)",
+                    vec![s(&id), s(name), s("")],
+                )
+                .await;
+                Some(id)
+            }
+            None => None,
+        };
+        sqlx::query(
+            "INSERT INTO dir_service (id, organization_id, name, description, status, minimum_age, \
+             maximum_age, eligible_genders, how_to_refer, last_modified, verified_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(d.id.clone())
+        .bind(org)
+        .bind(d.name.clone())
+        .bind(d.description.clone())
+        .bind(d.status.clone().unwrap_or_else(|| "active".into()))
+        .bind(d.ages.0)
+        .bind(d.ages.1)
+        .bind(d.genders.map(str::to_string))
+        .bind(d.how_to_refer.map(str::to_string))
+        .bind(reconnect_domain::clock::to_millis(self.now()))
+        .bind(d.verified_at.map(reconnect_domain::clock::to_millis))
+        .execute(self.pool())
+        .await
+        .unwrap_or_else(|e| panic!("dir_service {}: {e}", d.name));
+        for code in &d.terms {
+            let term = self.dir_term(code).await;
+            self.dir_exec(
+                "INSERT INTO dir_attribute (id, link_id, link_entity, taxonomy_term_id) \
+                 VALUES ($1, $2, 'service', $3)",
+                vec![s(&uid()), s(&d.id), s(term)],
+            )
+            .await;
+        }
+        for (lat, lon, postcode) in &d.locations {
+            let loc = uid();
+            sqlx::query(
+                "INSERT INTO dir_location (id, location_type, name, latitude, longitude) \
+                 VALUES ($1, 'physical', $2, $3, $4)",
+            )
+            .bind(loc.clone())
+            .bind(format!("{} at {postcode}", d.name))
+            .bind(*lat)
+            .bind(*lon)
+            .execute(self.pool())
+            .await
+            .unwrap_or_else(|e| panic!("dir_location: {e}"));
+            self.dir_exec(
+                "INSERT INTO dir_address (id, location_id, address_1, city, state_province, \
+                 postal_code, postcode, country, address_type) \
+                 VALUES ($1, $2, '1 High Street', 'Town', 'England', $3, $3, 'GB', 'physical')",
+                vec![s(&uid()), s(&loc), s(postcode)],
+            )
+            .await;
+            self.dir_exec(
+                "INSERT INTO dir_service_at_location (id, service_id, location_id) VALUES ($1, $2, $3)",
+                vec![s(&uid()), s(&d.id), s(&loc)],
+            )
+            .await;
+        }
+        for (byday, opens, closes) in &d.hours {
+            self.dir_exec(
+                "INSERT INTO dir_schedule (id, service_id, freq, byday, opens_at, closes_at) \
+                 VALUES ($1, $2, 'WEEKLY', $3, $4, $5)",
+                vec![s(&uid()), s(&d.id), s(byday), s(opens), s(closes)],
+            )
+            .await;
+        }
+        for area in &d.areas {
+            self.dir_exec(
+                "INSERT INTO dir_service_area (id, service_id, name) VALUES ($1, $2, $3)",
+                vec![s(&uid()), s(&d.id), s(area)],
+            )
+            .await;
+        }
+        if let Some(number) = d.phone {
+            self.dir_exec(
+                "INSERT INTO dir_phone (id, service_id, number) VALUES ($1, $2, $3)",
+                vec![s(&uid()), s(&d.id), s(number)],
+            )
+            .await;
+        }
+        d.id.clone()
+    }
+}

@@ -107,6 +107,9 @@ mod timeline;
 mod tokens;
 #[path = "conformance/users.rs"]
 mod users;
+// Services directory staff search and curation (issue 5).
+#[path = "conformance/directory_search.rs"]
+mod directory_search;
 
 #[track_caller]
 fn assert_forbidden<T: Debug>(r: Result<T, StoreError>) {
