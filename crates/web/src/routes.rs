@@ -1083,9 +1083,51 @@ fn openreferral_routes() -> Vec<Route> {
     vec![]
 }
 
-/// Staff pages and API for the services directory (issue 5).
+/// Staff pages and API for the services directory (issue 5). Staff at
+/// sites search and read; site managers curate their site's list and mark
+/// services verified. National leads, reviewers and admins have no site
+/// list and read the directory through the public feed instead.
 fn directory_routes() -> Vec<Route> {
-    vec![]
+    use Access::*;
+    use Method as M;
+    vec![
+        r(
+            M::GET,
+            "/directory",
+            Roles(CASE_ROLES),
+            get(pages::directory::search),
+        ),
+        r(
+            M::GET,
+            "/directory/site-list",
+            Roles(CASE_ROLES),
+            get(pages::directory::site_list),
+        ),
+        r(
+            M::GET,
+            "/directory/services/{service_id}",
+            Roles(CASE_ROLES),
+            get(pages::directory::service),
+        ),
+        r(
+            M::POST,
+            "/directory/services/{service_id}/verify",
+            Roles(SITE_MANAGERS),
+            post(pages::directory::verify),
+        ),
+        r(
+            M::POST,
+            "/directory/services/{service_id}/site-list/add",
+            Roles(SITE_MANAGERS),
+            post(pages::directory::add_to_list),
+        ),
+        r(
+            M::POST,
+            "/directory/services/{service_id}/site-list/remove",
+            Roles(SITE_MANAGERS),
+            post(pages::directory::remove_from_list),
+        ),
+    ]
 }
 
 /// Onward referrals from an episode to a directory service (issue 5).

@@ -46,6 +46,7 @@ pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
         items.push(("/unallocated", "Unallocated"));
         items.push(("/appointments", "Appointments"));
         items.push(("/attention", "Needs attention"));
+        items.push(("/directory", "Services directory"));
     }
     if role.reads_site_audit() {
         items.push(("/team", "Team"));

@@ -200,6 +200,12 @@ pub fn describe(action: &str) -> String {
         "messages.log_view" => "Viewed the messages that would have been sent".into(),
         "contact_preferences.record" => "Recorded how a person wants to be contacted".into(),
         "contact_preferences.view" => "Viewed how a person wants to be contacted".into(),
+        "directory.person_address" => {
+            "Read a person's release address to find services near it".into()
+        }
+        "directory.verify" => "Marked a directory service's details as checked".into(),
+        "directory.site_list.add" => "Added a service to the site's list".into(),
+        "directory.site_list.remove" => "Took a service off the site's list".into(),
         other => other.replace(['.', '_'], " "),
     }
 }

@@ -53,6 +53,11 @@ fn cards(role: Role) -> Vec<(&'static str, &'static str, &'static str)> {
             "People",
             "Find someone on your site's caseload and open their record.",
         ));
+        c.push((
+            "/directory",
+            "Services directory",
+            "Find community services by need, near a postcode or a person's release address, and open now.",
+        ));
     }
     if role.writes_cases() {
         c.push((

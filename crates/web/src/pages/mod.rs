@@ -24,3 +24,5 @@ pub mod timeline;
 /// so every problem can be reported next to its field instead of as a 400.
 pub use axum_extra::extract::Form;
 pub mod messages;
+// Services directory staff pages (issue 5).
+pub mod directory;
