@@ -649,6 +649,27 @@ impl TestDb {
         t.id
     }
 
+    /// Gives a person a release address and gender, written directly.
+    pub async fn release_address(
+        &self,
+        person: PersonId,
+        postcode: &str,
+        town: &str,
+        gender: &str,
+    ) {
+        sqlx::query(
+            "UPDATE person SET address_kind = 'address', address_line_1 = '1 Frederick Road', \
+             address_town = $1, address_postcode = $2, gender = $3 WHERE id = $4",
+        )
+        .bind(town.to_string())
+        .bind(postcode.to_string())
+        .bind(gender.to_string())
+        .bind(person.to_string())
+        .execute(self.pool())
+        .await
+        .unwrap_or_else(|e| panic!("release address of {person}: {e}"));
+    }
+
     /// A postcode and its coordinates in the postcode table.
     pub async fn postcode(&self, postcode: &str, latitude: f64, longitude: f64) {
         sqlx::query("INSERT INTO postcode (postcode, latitude, longitude) VALUES ($1, $2, $3)")

@@ -307,14 +307,7 @@ async fn a_persons_release_address_is_read_in_scope_and_audited(db: &TestDb) {
     // Nothing known yet: no postcode, no gender.
     let basis = db.store.person_directory_basis(&w, person).await.unwrap();
     assert_eq!((basis.postcode.clone(), basis.gender), (None, None));
-    sqlx::query(
-        "UPDATE person SET address_kind = 'address', address_line_1 = '1 Frederick Road', \
-         address_town = 'Salford', address_postcode = 'M6 5FX', gender = 'man' WHERE id = $1",
-    )
-    .bind(person.to_string())
-    .execute(db.pool())
-    .await
-    .unwrap();
+    db.release_address(person, "M6 5FX", "Salford", "man").await;
     let basis = db.store.person_directory_basis(&w, person).await.unwrap();
     assert_eq!(basis.postcode.unwrap().as_str(), "M6 5FX");
     assert_eq!(basis.town.as_deref(), Some("Salford"));
