@@ -548,3 +548,34 @@ fn urlenc(s: &str) -> String {
         .replace('\'', "%27")
         .replace('=', "%3D")
 }
+
+// Services directory (issue 5): the search reads a person's release address
+// from its `person_id` query parameter, which the route table does not
+// name, so it is tried here with the victim's id for every caller.
+#[tokio::test]
+async fn the_directory_never_reads_another_sites_person() {
+    let w = world().await;
+    let app = &w.app;
+    for (label, role, _) in w.callers.iter().filter(|c| c.1.is_some()) {
+        let mut b = app.sign_in(label).await;
+        for path in [
+            format!("/directory?person_id={}", w.victim),
+            format!("/directory?person_id={}&postcode=M1+1AE", w.victim),
+        ] {
+            let res = app.get(&mut b, &path).await;
+            // Site roles (with or without a site) find nobody; others may not search.
+            let expected = if role.unwrap().reads_cases() {
+                StatusCode::NOT_FOUND
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            assert_eq!(res.status, expected, "{label} {path}");
+            assert_no_leak(&format!("{label} {path}"), &res.body);
+        }
+    }
+    assert!(app
+        .db
+        .audit_events_for("directory.person_address")
+        .await
+        .is_empty());
+}

@@ -231,11 +231,7 @@ async fn the_service_page_says_how_to_refer_and_offers_a_referral_from_a_need() 
         .get(&mut w.worker, &format!("/directory?{carried}"))
         .await;
     let link = format!("/directory/services/{}?{carried}", w.near);
-    assert!(
-        res.body.contains(&esc(&link)),
-        "{}",
-        res.body
-    );
+    assert!(res.body.contains(&esc(&link)), "{}", res.body);
 
     let res = w.app.get(&mut w.worker, &link).await;
     assert_eq!(res.status, StatusCode::OK);
