@@ -282,11 +282,11 @@ mod tests {
         let mut s = weekly("MO", "09:00", "12:00");
         s.valid_from = Some("2026-03-09".into());
         assert_eq!(
-            open_at(&[s.clone()], datetime!(2026-03-02 10:00 UTC)),
+            open_at(std::slice::from_ref(&s), datetime!(2026-03-02 10:00 UTC)),
             Some(false)
         );
         assert_eq!(
-            open_at(&[s.clone()], datetime!(2026-03-09 10:00 UTC)),
+            open_at(std::slice::from_ref(&s), datetime!(2026-03-09 10:00 UTC)),
             Some(true)
         );
         let monthly = ScheduleText {
@@ -296,7 +296,10 @@ mod tests {
             ..ScheduleText::default()
         };
         assert_eq!(
-            open_at(&[monthly.clone()], datetime!(2026-03-02 10:00 UTC)),
+            open_at(
+                std::slice::from_ref(&monthly),
+                datetime!(2026-03-02 10:00 UTC)
+            ),
             None
         );
         assert_eq!(

@@ -97,6 +97,9 @@ type AddressRow = (
     Option<String>,
 );
 
+type ContactRow = (String, Option<String>, Option<String>, Option<String>);
+type CostRow = (Option<String>, Option<f64>, Option<String>, Option<String>);
+
 fn phone_words(number: String, extension: Option<String>, description: Option<String>) -> String {
     let mut s = number;
     if let Some(x) = extension.filter(|x| !x.trim().is_empty()) {
@@ -237,7 +240,7 @@ impl Store {
             .into_iter()
             .map(|(n, x, desc)| phone_words(n, x, desc))
             .collect();
-        let contacts: Vec<(String, Option<String>, Option<String>, Option<String>)> =
+        let contacts: Vec<ContactRow> =
             sqlx::query_as(
                 "SELECT id, name, title, email FROM dir_contact WHERE service_id = $1 ORDER BY name, id",
             )
@@ -352,14 +355,13 @@ impl Store {
                 },
             )
             .collect();
-        let costs: Vec<(Option<String>, Option<f64>, Option<String>, Option<String>)> =
-            sqlx::query_as(
-                "SELECT option_text, amount, currency, amount_description FROM dir_cost_option \
+        let costs: Vec<CostRow> = sqlx::query_as(
+            "SELECT option_text, amount, currency, amount_description FROM dir_cost_option \
                  WHERE service_id = $1 ORDER BY id",
-            )
-            .bind(&d.id)
-            .fetch_all(&self.pool)
-            .await?;
+        )
+        .bind(&d.id)
+        .fetch_all(&self.pool)
+        .await?;
         d.costs = costs
             .into_iter()
             .filter_map(|(t, a, c, about)| cost_words(t, a, c, about))
