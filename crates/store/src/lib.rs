@@ -53,6 +53,7 @@ pub mod timeline;
 pub mod tokens;
 pub mod users;
 // Services directory staff pages (issue 5).
+pub mod directory_person;
 pub mod directory_search;
 pub mod service_curation;
 pub mod service_detail;

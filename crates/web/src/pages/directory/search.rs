@@ -13,9 +13,8 @@ use reconnect_domain::geo::MAX_PROXIMITY_M;
 use reconnect_domain::postcode::Postcode;
 use reconnect_domain::service_taxonomy::{by_code, by_id, TERMS};
 use reconnect_domain::{FieldError, PersonId};
-use reconnect_store::directory_search::{
-    AreaKeys, EligibleGender, PersonBasis, SearchResults, ServiceQuery,
-};
+use reconnect_store::directory_person::PersonBasis;
+use reconnect_store::directory_search::{AreaKeys, EligibleGender, SearchResults, ServiceQuery};
 use serde::{Deserialize, Serialize};
 
 /// The default search radius, in kilometres.
