@@ -17,6 +17,7 @@ pub mod geo;
 pub mod id;
 pub mod message;
 pub mod need;
+pub mod onward_referral;
 pub mod nhs_number;
 pub mod password;
 pub mod person;
