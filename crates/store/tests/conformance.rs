@@ -79,6 +79,8 @@ mod audit;
 mod care_plan;
 #[path = "conformance/contacts.rs"]
 mod contacts;
+#[path = "conformance/onward_referrals.rs"]
+mod onward_referrals;
 #[path = "conformance/engagement.rs"]
 mod engagement;
 #[path = "conformance/episodes.rs"]
