@@ -175,5 +175,25 @@ pub fn next_steps(from: State) -> Vec<&'static str> {
     steps
 }
 
+/// The directory's kind of service for a kind of need (the code of a
+/// [`crate::service_taxonomy`] term), to search the directory from a need.
+pub fn term_for_need(domain: crate::need::NeedDomain) -> Option<&'static str> {
+    use crate::need::NeedDomain as D;
+    Some(match domain {
+        D::PhysicalHealth | D::GpRegistration => "gp-primary-care",
+        D::MentalHealth | D::Trauma => "mental-health",
+        D::SubstanceUse => "substance-misuse",
+        D::Medication => "pharmacy",
+        D::Accommodation => "housing",
+        D::FinanceBenefits => "benefits-money",
+        D::IdBank => "identity-documents",
+        D::FamilyChildren => "family-children",
+        D::EducationWork => "employment-training",
+        D::Neurodiversity => "neurodiversity",
+        D::DomesticAbuse => "domestic-abuse",
+        D::Other => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests;

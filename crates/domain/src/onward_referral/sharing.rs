@@ -73,6 +73,9 @@ pub struct Snapshot {
     pub taken_at: String,
     pub name: String,
     pub date_of_birth: String,
+    /// The need the referral is about, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referral_for: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<ContactPart>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

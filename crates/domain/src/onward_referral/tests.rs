@@ -73,6 +73,16 @@ fn next_steps_are_exactly_the_allowed_actions() {
 }
 
 #[test]
+fn every_need_but_other_maps_to_a_real_term() {
+    for d in crate::need::NeedDomain::ALL.iter().copied() {
+        match term_for_need(d) {
+            Some(code) => assert!(crate::service_taxonomy::by_code(code).is_some(), "{code}"),
+            None => assert_eq!(d, crate::need::NeedDomain::Other),
+        }
+    }
+}
+
+#[test]
 fn parts_round_trip_as_stored() {
     let parts = vec![Part::Needs, Part::Contact, Part::Needs];
     let code = Part::list_code(&parts);

@@ -56,6 +56,7 @@ pub(crate) async fn take(
         taken_at: now.format(&Rfc3339).unwrap_or_default(),
         name,
         date_of_birth: dob,
+        referral_for: r.need_label.clone(),
         ..Snapshot::default()
     };
     for part in &r.parts {
