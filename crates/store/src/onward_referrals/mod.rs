@@ -72,6 +72,7 @@ pub struct OnwardReferral {
     pub need_label: Option<String>,
     pub service_id: String,
     pub service_name: String,
+    pub organization_id: Option<String>,
     pub organization_name: Option<String>,
     pub service_email: Option<String>,
     pub state: State,
@@ -111,6 +112,7 @@ struct Row {
     need_other: Option<String>,
     service_id: String,
     service_name: String,
+    organization_id: Option<String>,
     organization_name: Option<String>,
     service_email: Option<String>,
     state: String,
@@ -130,7 +132,7 @@ struct Row {
 
 const SELECT: &str = "SELECT r.id, r.episode_id, e.person_id, p.site_id, r.need_id, \
     n.domain_code AS need_domain, n.other_text AS need_other, r.service_id, \
-    s.name AS service_name, o.name AS organization_name, s.email AS service_email, r.state, \
+    s.name AS service_name, s.organization_id, o.name AS organization_name, s.email AS service_email, r.state, \
     r.parts, r.snapshot, r.need_identified_at, r.sent_at, r.answered_at, r.appointment_at, \
     r.closed_at, r.decline_reason, r.outcome, r.version, r.created_at, u.display_name AS by_name \
     FROM onward_referral r JOIN episode e ON e.id = r.episode_id \
@@ -163,6 +165,7 @@ impl Row {
             need_label,
             service_id: self.service_id,
             service_name: self.service_name,
+            organization_id: self.organization_id,
             organization_name: self.organization_name,
             service_email: self.service_email,
             state: State::parse(&self.state).map_err(|_| corrupt("onward referral state"))?,

@@ -6,23 +6,20 @@
 use super::{add_event, audit, locate, must_write, Change};
 use crate::{Result, Store, StoreError};
 use reconnect_domain::clock::to_millis;
-use reconnect_domain::episode::Reason;
 use reconnect_domain::id::OnwardReferralId;
 use reconnect_domain::onward_referral::{apply, Action, State};
 use reconnect_domain::Caller;
 
 impl Store {
-    /// Applies `action` to a referral at `version`, with an optional note
-    /// on why (decline and withdraw carry their own reason). Sending goes
-    /// through the consent gate ([`Store::send_onward_referral`]). Returns
-    /// the new state.
+    /// Applies `action` to a referral at `version` (decline and withdraw
+    /// carry their reason, close its outcome). Sending goes through the
+    /// consent gate ([`Store::send_onward_referral`]). Returns the new state.
     pub async fn act_on_onward_referral(
         &self,
         caller: &Caller,
         id: OnwardReferralId,
         version: i64,
         action: &Action,
-        note: Option<&Reason>,
     ) -> Result<State> {
         if *action == Action::Send {
             self.send_onward_referral(caller, id, version, None).await?;
@@ -38,7 +35,7 @@ impl Store {
         let to = apply(r.state, action).map_err(|e| StoreError::Refused(e.0))?;
         let (mut answered, mut appointment, mut closed) = (None, None, None);
         let (mut decline, mut outcome) = (None, None);
-        let mut reason = note.map(|n| n.as_str().to_string());
+        let mut reason = None;
         match action {
             Action::Accept => answered = Some(now),
             Action::Decline(why) => {
@@ -58,6 +55,7 @@ impl Store {
             Action::Close(o) => {
                 closed = Some(now);
                 outcome = Some(o.code());
+                reason = Some(o.label().to_string());
             }
             Action::Withdraw(why) => {
                 closed = Some(now);

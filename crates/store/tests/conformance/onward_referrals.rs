@@ -330,7 +330,7 @@ async fn transitions_follow_the_state_machine_with_history(db: &TestDb) {
     let act = |v: i64, a: Action| {
         let store = db.store.clone();
         let c = w.worker.clone();
-        async move { store.act_on_onward_referral(&c, id, v, &a, None).await }
+        async move { store.act_on_onward_referral(&c, id, v, &a).await }
     };
     // Illegal steps are refused with a reason, and change nothing.
     match act(1, Action::Accept).await {
@@ -373,7 +373,7 @@ async fn transitions_follow_the_state_machine_with_history(db: &TestDb) {
     // Peer mentors may not change referrals.
     assert_forbidden(
         db.store
-            .act_on_onward_referral(&w.mentor, id, 6, &Action::Attended, None)
+            .act_on_onward_referral(&w.mentor, id, 6, &Action::Attended)
             .await,
     );
     // The history is append-only.
@@ -386,7 +386,7 @@ async fn transitions_follow_the_state_machine_with_history(db: &TestDb) {
     // Declining needs its reason, kept on the row and in the history.
     let id2 = draft(db, &w, &service, vec![]).await;
     db.store
-        .act_on_onward_referral(&w.worker, id2, 1, &Action::Send, None)
+        .act_on_onward_referral(&w.worker, id2, 1, &Action::Send)
         .await
         .unwrap();
     db.store
@@ -395,7 +395,6 @@ async fn transitions_follow_the_state_machine_with_history(db: &TestDb) {
             id2,
             2,
             &Action::Decline(reason("Outside our area")),
-            None,
         )
         .await
         .unwrap();
@@ -421,7 +420,7 @@ async fn site_lists_and_measures(db: &TestDb) {
         .unwrap();
     db.advance(Duration::days(4));
     db.store
-        .act_on_onward_referral(&w.worker, accepted, 2, &Action::Accept, None)
+        .act_on_onward_referral(&w.worker, accepted, 2, &Action::Accept)
         .await
         .unwrap();
     let list = db.store.site_onward_referrals(&w.manager).await.unwrap();

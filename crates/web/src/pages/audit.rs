@@ -200,6 +200,20 @@ pub fn describe(action: &str) -> String {
         "messages.log_view" => "Viewed the messages that would have been sent".into(),
         "contact_preferences.record" => "Recorded how a person wants to be contacted".into(),
         "contact_preferences.view" => "Viewed how a person wants to be contacted".into(),
+        "onward_referral.create" => "Drafted an onward referral to a service".into(),
+        "onward_referral.send" => "Sent an onward referral, sharing the parts listed".into(),
+        "onward_referral.consent_override" => {
+            "Sent an onward referral without the consent it needed (site manager's override)".into()
+        }
+        "onward_referral.transition" => "Recorded the next step of an onward referral".into(),
+        "onward_referral.view" => "Opened an onward referral".into(),
+        "onward_referral.list" => "Viewed an episode's onward referrals".into(),
+        "onward_referral.site_list" => "Viewed the site's open onward referrals".into(),
+        "onward_referral.letter" => "Opened an onward referral letter".into(),
+        "onward_referral.fhir" => "Exported an onward referral as FHIR".into(),
+        "onward_referral.consent_check" => {
+            "Checked the consent an onward referral needs".into()
+        }
         other => other.replace(['.', '_'], " "),
     }
 }
