@@ -541,14 +541,16 @@ impl TestDb {
             c > 0
         };
         if !exists("dir_taxonomy", tax::TAXONOMY_ID.to_string()).await {
-            sqlx::query("INSERT INTO dir_taxonomy (id, name, description, version) VALUES ($1, $2, $3, $4)")
-                .bind(tax::TAXONOMY_ID)
-                .bind(tax::TAXONOMY_NAME)
-                .bind(tax::TAXONOMY_DESCRIPTION)
-                .bind(tax::TAXONOMY_VERSION)
-                .execute(pool)
-                .await
-                .unwrap_or_else(|e| panic!("add taxonomy: {e}"));
+            sqlx::query(
+                "INSERT INTO dir_taxonomy (id, name, description, version) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(tax::TAXONOMY_ID)
+            .bind(tax::TAXONOMY_NAME)
+            .bind(tax::TAXONOMY_DESCRIPTION)
+            .bind(tax::TAXONOMY_VERSION)
+            .execute(pool)
+            .await
+            .unwrap_or_else(|e| panic!("add taxonomy: {e}"));
         }
         sqlx::query("INSERT INTO dir_organization (id, name, description) VALUES ($1, $2, $3)")
             .bind(org.clone())

@@ -79,14 +79,14 @@ mod audit;
 mod care_plan;
 #[path = "conformance/contacts.rs"]
 mod contacts;
-#[path = "conformance/onward_referrals.rs"]
-mod onward_referrals;
 #[path = "conformance/engagement.rs"]
 mod engagement;
 #[path = "conformance/episodes.rs"]
 mod episodes;
 #[path = "conformance/messages.rs"]
 mod messages;
+#[path = "conformance/onward_referrals.rs"]
+mod onward_referrals;
 #[path = "conformance/people.rs"]
 mod people;
 #[path = "conformance/person_details.rs"]

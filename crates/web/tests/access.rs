@@ -220,7 +220,10 @@ async fn world() -> World {
         .unwrap();
     children.push(("{contact_id}", contact.to_string()));
     let onward = reconnect_domain::id::OnwardReferralId::new();
-    let onward_service = app.db.dir_service("Victim's GP", &["gp-primary-care"]).await;
+    let onward_service = app
+        .db
+        .dir_service("Victim's GP", &["gp-primary-care"])
+        .await;
     app.db
         .store
         .create_onward_referral(

@@ -36,9 +36,7 @@ async fn world() -> World {
         .signed_in_at("worker@example.org", Role::Worker, site.id)
         .await;
     let caller = app.db.caller(worker).await;
-    let mut new = app
-        .db
-        .new_person(site.prisons[0], "Ada", "Lovelace");
+    let mut new = app.db.new_person(site.prisons[0], "Ada", "Lovelace");
     new.nhs_number = Some(NhsNumber::parse("9990000018").unwrap());
     let person = app.db.store.create_person(&caller, &new).await.unwrap();
     let episode = app.db.episode(&caller, person).await;
@@ -90,14 +88,14 @@ fn fields_with_errors(html: &str) -> Vec<String> {
 
 /// Drafts a referral through the form; returns the referral page's address.
 async fn draft(w: &mut World, parts: &[&str]) -> String {
-    let url = format!(
-        "{}/onward-referrals/new?service_id={}",
-        w.base, w.service
-    );
+    let url = format!("{}/onward-referrals/new?service_id={}", w.base, w.service);
     let page = w.app.get(&mut w.b, &url).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     let form_id = hidden(&page.body, "form_id");
-    let mut fields = vec![("form_id", form_id.as_str()), ("service_id", w.service.as_str())];
+    let mut fields = vec![
+        ("form_id", form_id.as_str()),
+        ("service_id", w.service.as_str()),
+    ];
     for p in parts {
         fields.push(("parts", p));
     }
@@ -145,7 +143,8 @@ async fn a_worker_finds_a_service_refers_with_consent_and_follows_it_through() {
         )
         .await;
     assert!(
-        form.body.contains("has not agreed to share information with drug and alcohol services"),
+        form.body
+            .contains("has not agreed to share information with drug and alcohol services"),
         "{}",
         form.body
     );
@@ -159,7 +158,10 @@ async fn a_worker_finds_a_service_refers_with_consent_and_follows_it_through() {
     let res = step(&mut w, &url, &[("action", "send")]).await;
     assert_eq!(res.status, StatusCode::OK);
     let summary = common::error_summary_of(&res.body).unwrap();
-    assert!(summary.contains("has not given current consent"), "{summary}");
+    assert!(
+        summary.contains("has not given current consent"),
+        "{summary}"
+    );
     // A worker cannot override.
     assert!(!res.body.contains("override_reason"));
 
@@ -179,14 +181,26 @@ async fn a_worker_finds_a_service_refers_with_consent_and_follows_it_through() {
     let res = step(
         &mut w,
         &url,
-        &[("action", "book"), ("when-day", "31"), ("when-month", "2"), ("when-year", "2026"), ("when-time", "10:00")],
+        &[
+            ("action", "book"),
+            ("when-day", "31"),
+            ("when-month", "2"),
+            ("when-year", "2026"),
+            ("when-time", "10:00"),
+        ],
     )
     .await;
     assert_eq!(fields_with_errors(&res.body), ["when-day"]);
     let res = step(
         &mut w,
         &url,
-        &[("action", "book"), ("when-day", "9"), ("when-month", "3"), ("when-year", "2026"), ("when-time", "14:30")],
+        &[
+            ("action", "book"),
+            ("when-day", "9"),
+            ("when-month", "3"),
+            ("when-year", "2026"),
+            ("when-time", "14:30"),
+        ],
     )
     .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
@@ -194,12 +208,24 @@ async fn a_worker_finds_a_service_refers_with_consent_and_follows_it_through() {
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     let res = step(&mut w, &url, &[("action", "close")]).await;
     assert_eq!(fields_with_errors(&res.body), ["outcome"]);
-    let res = step(&mut w, &url, &[("action", "close"), ("outcome", "need_met")]).await;
+    let res = step(
+        &mut w,
+        &url,
+        &[("action", "close"), ("outcome", "need_met")],
+    )
+    .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     let page = w.app.get(&mut w.b, &url).await;
     assert!(page.body.contains("Monday 9 March 2026 at 14:30"));
     assert!(page.body.contains("The service met the need"));
-    for what in ["Drafted", "Sent", "Accepted by the service", "First appointment booked", "Went to the first appointment", "Closed"] {
+    for what in [
+        "Drafted",
+        "Sent",
+        "Accepted by the service",
+        "First appointment booked",
+        "Went to the first appointment",
+        "Closed",
+    ] {
         assert!(page.body.contains(what), "history lacks {what}");
     }
     assert!(!page.body.contains("What happens next"));
@@ -207,7 +233,15 @@ async fn a_worker_finds_a_service_refers_with_consent_and_follows_it_through() {
     // A stale form is refused with the reason.
     let res = w
         .app
-        .post(&mut w.b, &url, &[("version", "1"), ("action", "withdraw"), ("withdraw_reason", "Moved")])
+        .post(
+            &mut w.b,
+            &url,
+            &[
+                ("version", "1"),
+                ("action", "withdraw"),
+                ("withdraw_reason", "Moved"),
+            ],
+        )
         .await;
     assert!(res.status == StatusCode::CONFLICT || res.status == StatusCode::OK);
     assert!(common::error_summary_of(&res.body).is_some());
@@ -226,7 +260,11 @@ async fn a_worker_finds_a_service_refers_with_consent_and_follows_it_through() {
     assert!(pdf.body.starts_with("%PDF-"));
     assert!(pdf.body.contains("(Name: Ada Lovelace) Tj"));
     assert_eq!(
-        w.app.db.audit_events_for("onward_referral.letter").await.len(),
+        w.app
+            .db
+            .audit_events_for("onward_referral.letter")
+            .await
+            .len(),
         2
     );
     let _ = (w.site.id, w.worker, w.person);
@@ -248,12 +286,21 @@ async fn a_site_manager_may_send_without_consent_giving_a_reason() {
         .post(
             &mut mb,
             &url,
-            &[("version", &version), ("action", "send"), ("override_reason", "Urgent: release tomorrow, agreed by phone")],
+            &[
+                ("version", &version),
+                ("action", "send"),
+                (
+                    "override_reason",
+                    "Urgent: release tomorrow, agreed by phone",
+                ),
+            ],
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     let page = w.app.get(&mut mb, &url).await;
-    assert!(page.body.contains("Sent without the sharing consent (override)"));
+    assert!(page
+        .body
+        .contains("Sent without the sharing consent (override)"));
     assert!(page.body.contains("Urgent: release tomorrow"));
     assert_eq!(
         w.app
@@ -285,7 +332,10 @@ async fn peer_mentors_read_referrals_but_take_no_steps() {
     let page = w.app.get(&mut pb, &url).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.body.contains("What happens next"));
-    let res = w.app.post(&mut pb, &url, &[("action", "send"), ("version", "1")]).await;
+    let res = w
+        .app
+        .post(&mut pb, &url, &[("action", "send"), ("version", "1")])
+        .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     let res = w
         .app
@@ -302,7 +352,12 @@ async fn the_api_drafts_moves_and_refuses_with_problems() {
     let list_url = format!("/api/v1/episodes/{}/onward-referrals", w.episode);
     let res = w
         .app
-        .api(Method::POST, &list_url, t, Some(r#"{"parts":["everything"]}"#))
+        .api(
+            Method::POST,
+            &list_url,
+            t,
+            Some(r#"{"parts":["everything"]}"#),
+        )
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(res.header("content-type"), "application/problem+json");
@@ -323,57 +378,107 @@ async fn the_api_drafts_moves_and_refuses_with_problems() {
     // Without consent: refused with why.
     let res = w
         .app
-        .api(Method::POST, &url, t, Some(r#"{"action":"send","version":1}"#))
+        .api(
+            Method::POST,
+            &url,
+            t,
+            Some(r#"{"action":"send","version":1}"#),
+        )
         .await;
     assert_eq!(res.status, StatusCode::CONFLICT);
     assert!(res.json()["detail"].as_str().unwrap().contains("consent"));
     // A worker's override is forbidden.
     let res = w
         .app
-        .api(Method::POST, &url, t, Some(r#"{"action":"send","version":1,"override_reason":"Because"}"#))
+        .api(
+            Method::POST,
+            &url,
+            t,
+            Some(r#"{"action":"send","version":1,"override_reason":"Because"}"#),
+        )
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     consent(&w, SharingPartner::SubstanceMisuse).await;
     let res = w
         .app
-        .api(Method::POST, &url, t, Some(r#"{"action":"send","version":1}"#))
+        .api(
+            Method::POST,
+            &url,
+            t,
+            Some(r#"{"action":"send","version":1}"#),
+        )
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_eq!(res.json()["shared"]["nhs_number"], "9990000018");
     // Stale, illegal and incomplete steps.
     let res = w
         .app
-        .api(Method::POST, &url, t, Some(r#"{"action":"accept","version":1}"#))
+        .api(
+            Method::POST,
+            &url,
+            t,
+            Some(r#"{"action":"accept","version":1}"#),
+        )
         .await;
     assert_eq!(res.status, StatusCode::CONFLICT);
     let res = w
         .app
-        .api(Method::POST, &url, t, Some(r#"{"action":"attended","version":2}"#))
+        .api(
+            Method::POST,
+            &url,
+            t,
+            Some(r#"{"action":"attended","version":2}"#),
+        )
         .await;
     assert_eq!(res.status, StatusCode::CONFLICT);
     let res = w
         .app
-        .api(Method::POST, &url, t, Some(r#"{"action":"decline","version":2}"#))
+        .api(
+            Method::POST,
+            &url,
+            t,
+            Some(r#"{"action":"decline","version":2}"#),
+        )
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     let res = w
         .app
-        .api(Method::POST, &url, t, Some(r#"{"action":"fly","version":2,"colour":"red"}"#))
+        .api(
+            Method::POST,
+            &url,
+            t,
+            Some(r#"{"action":"fly","version":2,"colour":"red"}"#),
+        )
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     let res = w
         .app
-        .api(Method::POST, &url, t, Some(r#"{"action":"accept","version":2}"#))
+        .api(
+            Method::POST,
+            &url,
+            t,
+            Some(r#"{"action":"accept","version":2}"#),
+        )
         .await;
     assert_eq!(res.status, StatusCode::OK);
     let res = w
         .app
-        .api(Method::POST, &url, t, Some(r#"{"action":"book","version":3,"appointment_at":"2026-03-09T14:30:00Z"}"#))
+        .api(
+            Method::POST,
+            &url,
+            t,
+            Some(r#"{"action":"book","version":3,"appointment_at":"2026-03-09T14:30:00Z"}"#),
+        )
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     let shown = w
         .app
-        .api(Method::GET, &format!("/api/v1/onward-referrals/{id}"), t, None)
+        .api(
+            Method::GET,
+            &format!("/api/v1/onward-referrals/{id}"),
+            t,
+            None,
+        )
         .await
         .json();
     assert_eq!(shown["state"], "booked");
@@ -384,7 +489,12 @@ async fn the_api_drafts_moves_and_refuses_with_problems() {
     // FHIR.
     let res = w
         .app
-        .api(Method::GET, &format!("/api/v1/onward-referrals/{id}/fhir"), t, None)
+        .api(
+            Method::GET,
+            &format!("/api/v1/onward-referrals/{id}/fhir"),
+            t,
+            None,
+        )
         .await;
     assert_eq!(res.status, StatusCode::OK);
     assert_eq!(res.header("content-type"), "application/fhir+json");
@@ -397,10 +507,17 @@ async fn the_api_drafts_moves_and_refuses_with_problems() {
     assert_eq!(sr["code"]["coding"][0]["code"], "substance-misuse");
     assert_eq!(sr["occurrenceDateTime"], "2026-03-09T14:30:00Z");
     let patient = resource(&bundle, "Patient");
-    assert_eq!(patient["identifier"][0]["system"], "https://fhir.nhs.uk/Id/nhs-number");
+    assert_eq!(
+        patient["identifier"][0]["system"],
+        "https://fhir.nhs.uk/Id/nhs-number"
+    );
     assert_eq!(patient["identifier"][0]["value"], "9990000018");
     assert_eq!(
-        w.app.db.audit_events_for("onward_referral.fhir").await.len(),
+        w.app
+            .db
+            .audit_events_for("onward_referral.fhir")
+            .await
+            .len(),
         1
     );
 }
@@ -462,15 +579,27 @@ fn validate_bundle(b: &Value) -> Vec<String> {
         p.push("resourceType must be Bundle".into());
     }
     const BUNDLE_TYPES: &[&str] = &[
-        "document", "message", "transaction", "transaction-response", "batch",
-        "batch-response", "history", "searchset", "collection",
+        "document",
+        "message",
+        "transaction",
+        "transaction-response",
+        "batch",
+        "batch-response",
+        "history",
+        "searchset",
+        "collection",
     ];
     match b["type"].as_str() {
         Some(t) if BUNDLE_TYPES.contains(&t) => {}
-        other => p.push(format!("Bundle.type {other:?} not in the bundle-type value set")),
+        other => p.push(format!(
+            "Bundle.type {other:?} not in the bundle-type value set"
+        )),
     }
     let entries = b["entry"].as_array().cloned().unwrap_or_default();
-    let urls: Vec<&str> = entries.iter().filter_map(|e| e["fullUrl"].as_str()).collect();
+    let urls: Vec<&str> = entries
+        .iter()
+        .filter_map(|e| e["fullUrl"].as_str())
+        .collect();
     for e in &entries {
         let url = e["fullUrl"].as_str().unwrap_or_default();
         if !url.starts_with("urn:uuid:") || uuid::Uuid::parse_str(&url[9..]).is_err() {
@@ -478,34 +607,67 @@ fn validate_bundle(b: &Value) -> Vec<String> {
         }
         let r = &e["resource"];
         let id = r["id"].as_str().unwrap_or_default();
-        if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') {
-            p.push(format!("{} id {id:?} breaks the id rule", r["resourceType"]));
+        if id.is_empty()
+            || id.len() > 64
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        {
+            p.push(format!(
+                "{} id {id:?} breaks the id rule",
+                r["resourceType"]
+            ));
         }
     }
     let resolves = |v: &Value| v["reference"].as_str().is_some_and(|r| urls.contains(&r));
-    let sr = entries.iter().map(|e| &e["resource"]).find(|r| r["resourceType"] == "ServiceRequest");
+    let sr = entries
+        .iter()
+        .map(|e| &e["resource"])
+        .find(|r| r["resourceType"] == "ServiceRequest");
     let Some(sr) = sr else {
         p.push("no ServiceRequest".into());
         return p;
     };
-    const STATUS: &[&str] = &["draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"];
+    const STATUS: &[&str] = &[
+        "draft",
+        "active",
+        "on-hold",
+        "revoked",
+        "completed",
+        "entered-in-error",
+        "unknown",
+    ];
     const INTENT: &[&str] = &[
-        "proposal", "plan", "directive", "order", "original-order", "reflex-order",
-        "filler-order", "instance-order", "option",
+        "proposal",
+        "plan",
+        "directive",
+        "order",
+        "original-order",
+        "reflex-order",
+        "filler-order",
+        "instance-order",
+        "option",
     ];
     match sr["status"].as_str() {
         Some(s) if STATUS.contains(&s) => {}
-        other => p.push(format!("ServiceRequest.status {other:?} not in request-status")),
+        other => p.push(format!(
+            "ServiceRequest.status {other:?} not in request-status"
+        )),
     }
     match sr["intent"].as_str() {
         Some(s) if INTENT.contains(&s) => {}
-        other => p.push(format!("ServiceRequest.intent {other:?} not in request-intent")),
+        other => p.push(format!(
+            "ServiceRequest.intent {other:?} not in request-intent"
+        )),
     }
     if !resolves(&sr["subject"]) {
         p.push("ServiceRequest.subject must refer to the Patient in the Bundle".into());
     }
     let subject = sr["subject"]["reference"].as_str().unwrap_or_default();
-    let patient = entries.iter().find(|e| e["fullUrl"] == subject).map(|e| &e["resource"]);
+    let patient = entries
+        .iter()
+        .find(|e| e["fullUrl"] == subject)
+        .map(|e| &e["resource"]);
     if patient.map(|r| &r["resourceType"]) != Some(&json!("Patient")) {
         p.push("the subject is not a Patient".into());
     }
@@ -557,9 +719,14 @@ fn no_empties(v: &Value, at: &str, p: &mut Vec<String>) {
         Value::Null => p.push(format!("{at} is null")),
         Value::String(s) if s.is_empty() => p.push(format!("{at} is empty")),
         Value::Array(a) if a.is_empty() => p.push(format!("{at} is an empty array")),
-        Value::Array(a) => a.iter().enumerate().for_each(|(i, x)| no_empties(x, &format!("{at}[{i}]"), p)),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .for_each(|(i, x)| no_empties(x, &format!("{at}[{i}]"), p)),
         Value::Object(o) if o.is_empty() => p.push(format!("{at} is an empty object")),
-        Value::Object(o) => o.iter().for_each(|(k, x)| no_empties(x, &format!("{at}.{k}"), p)),
+        Value::Object(o) => o
+            .iter()
+            .for_each(|(k, x)| no_empties(x, &format!("{at}.{k}"), p)),
         _ => {}
     }
 }

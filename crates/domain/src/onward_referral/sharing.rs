@@ -57,11 +57,7 @@ impl Part {
         let mut parts = parts.to_vec();
         parts.sort();
         parts.dedup();
-        parts
-            .iter()
-            .map(|p| p.code())
-            .collect::<Vec<_>>()
-            .join(",")
+        parts.iter().map(|p| p.code()).collect::<Vec<_>>().join(",")
     }
 }
 

@@ -34,7 +34,15 @@ impl Store {
         let now = self.now_ms();
         let mut tx = self.begin_read_write().await?;
         let p = parent(&mut tx, episode, caller.scope.case_write_sites()).await?;
-        if already_saved(&mut tx, "onward_referral", &new.id.to_string(), episode, caller).await? {
+        if already_saved(
+            &mut tx,
+            "onward_referral",
+            &new.id.to_string(),
+            episode,
+            caller,
+        )
+        .await?
+        {
             return Ok(());
         }
         if p.state.is_terminal() {

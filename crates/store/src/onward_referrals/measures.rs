@@ -126,10 +126,8 @@ impl Acc {
         self.declined += usize::from(r.declined > 0);
         self.attended += usize::from(r.attended > 0);
         self.did_not_attend += usize::from(r.missed > 0);
-        self.release_to_first.extend(days(
-            release_ms(r.released_on.as_deref()),
-            r.appointment_at,
-        ));
+        self.release_to_first
+            .extend(days(release_ms(r.released_on.as_deref()), r.appointment_at));
     }
 
     fn finish(self, name: String) -> MeasureGroup {

@@ -42,7 +42,8 @@ impl Store {
         }
         let to = apply(r.state, &Action::Send).map_err(|e| StoreError::Refused(e.0))?;
         let (_, partners) = kinds(&mut tx, &r.service_id).await?;
-        let check = consent_check(&mut tx, r.episode_id, &partners, to_uk(self.now()).date()).await?;
+        let check =
+            consent_check(&mut tx, r.episode_id, &partners, to_uk(self.now()).date()).await?;
         let missing: Vec<&str> = check.missing().iter().map(|p| p.label()).collect();
         let overridden = match (missing.is_empty(), override_reason) {
             (true, _) => None,

@@ -87,7 +87,11 @@ pub(crate) async fn take(
     Ok(snap)
 }
 
-async fn release(conn: &mut AnyConnection, r: &OnwardReferral, prison: &str) -> Result<ReleasePart> {
+async fn release(
+    conn: &mut AnyConnection,
+    r: &OnwardReferral,
+    prison: &str,
+) -> Result<ReleasePart> {
     let (expected, released): (Option<String>, Option<String>) =
         sqlx::query_as("SELECT expected_release, released_on FROM episode WHERE id = $1")
             .bind(r.episode_id.to_string())

@@ -84,12 +84,7 @@ async fn consent(db: &TestDb, c: &Caller, episode: EpisodeId, partner: SharingPa
         .unwrap();
 }
 
-async fn draft(
-    db: &TestDb,
-    w: &World,
-    service: &str,
-    parts: Vec<Part>,
-) -> OnwardReferralId {
+async fn draft(db: &TestDb, w: &World, service: &str, parts: Vec<Part>) -> OnwardReferralId {
     let id = OnwardReferralId::new();
     db.store
         .create_onward_referral(
@@ -177,7 +172,10 @@ async fn drafts_are_scoped_to_the_episode_and_audited(db: &TestDb) {
             },
         )
         .await;
-    assert!(matches!(bad, Err(StoreError::Invalid(ref e)) if e[0].field == "service_id"), "{bad:?}");
+    assert!(
+        matches!(bad, Err(StoreError::Invalid(ref e)) if e[0].field == "service_id"),
+        "{bad:?}"
+    );
     let bad = db
         .store
         .create_onward_referral(
@@ -191,8 +189,15 @@ async fn drafts_are_scoped_to_the_episode_and_audited(db: &TestDb) {
             },
         )
         .await;
-    assert!(matches!(bad, Err(StoreError::Invalid(ref e)) if e[0].field == "need_id"), "{bad:?}");
-    let list = db.store.onward_referrals(&w.worker, w.episode).await.unwrap();
+    assert!(
+        matches!(bad, Err(StoreError::Invalid(ref e)) if e[0].field == "need_id"),
+        "{bad:?}"
+    );
+    let list = db
+        .store
+        .onward_referrals(&w.worker, w.episode)
+        .await
+        .unwrap();
     assert_eq!(list.len(), 1);
     for action in [
         "onward_referral.create",
@@ -251,7 +256,11 @@ async fn sending_needs_consent_for_every_kind_of_partner(db: &TestDb) {
     assert_eq!(check.missing(), vec![SharingPartner::VoluntarySector]);
     // Without it, a referral there is refused.
     let id2 = draft(db, &w, &plain, vec![]).await;
-    assert!(db.store.send_onward_referral(&w.worker, id2, 1, None).await.is_err());
+    assert!(db
+        .store
+        .send_onward_referral(&w.worker, id2, 1, None)
+        .await
+        .is_err());
 }
 
 async fn only_a_site_manager_may_override_and_it_is_audited(db: &TestDb) {
@@ -272,11 +281,15 @@ async fn only_a_site_manager_may_override_and_it_is_audited(db: &TestDb) {
     let last = r.events.last().unwrap();
     assert_eq!(last.action, "send_override");
     assert_eq!(last.reason.as_deref(), Some(why.as_str()));
-    let audits = db.audit_events_for("onward_referral.consent_override").await;
+    let audits = db
+        .audit_events_for("onward_referral.consent_override")
+        .await;
     assert_eq!(audits.len(), 1);
     // Resending is refused by the state machine.
     assert!(matches!(
-        db.store.send_onward_referral(&w.manager, id, 2, Some(&why)).await,
+        db.store
+            .send_onward_referral(&w.manager, id, 2, Some(&why))
+            .await,
         Err(StoreError::Refused(_))
     ));
 }
@@ -302,7 +315,11 @@ async fn the_snapshot_holds_exactly_the_chosen_parts_and_never_changes(db: &Test
         .send_onward_referral(&w.worker, id, 1, None)
         .await
         .unwrap();
-    let r = db.store.onward_referral_letter(&w.worker, id).await.unwrap();
+    let r = db
+        .store
+        .onward_referral_letter(&w.worker, id)
+        .await
+        .unwrap();
     let snap = r.snapshot.clone().unwrap();
     assert_eq!(snap.parts(), vec![Part::Needs, Part::Release]);
     assert_eq!(snap.name, "Ada Lovelace");
@@ -339,7 +356,10 @@ async fn transitions_follow_the_state_machine_with_history(db: &TestDb) {
     }
     assert_eq!(act(1, Action::Send).await.unwrap(), State::Sent);
     // A stale form is refused.
-    assert!(matches!(act(1, Action::Accept).await, Err(StoreError::Stale)));
+    assert!(matches!(
+        act(1, Action::Accept).await,
+        Err(StoreError::Stale)
+    ));
     db.advance(Duration::days(3));
     assert_eq!(act(2, Action::Accept).await.unwrap(), State::Accepted);
     // An appointment before the referral was sent is a field error.
@@ -400,7 +420,10 @@ async fn transitions_follow_the_state_machine_with_history(db: &TestDb) {
         .unwrap();
     let r2 = db.store.onward_referral(&w.worker, id2).await.unwrap();
     assert_eq!(r2.decline_reason.as_deref(), Some("Outside our area"));
-    assert_eq!(r2.events.last().unwrap().reason.as_deref(), Some("Outside our area"));
+    assert_eq!(
+        r2.events.last().unwrap().reason.as_deref(),
+        Some("Outside our area")
+    );
 }
 
 async fn site_lists_and_measures(db: &TestDb) {
@@ -431,7 +454,12 @@ async fn site_lists_and_measures(db: &TestDb) {
     db.advance(Duration::days(15));
     let list = db.store.site_onward_referrals(&w.worker).await.unwrap();
     assert!(list[0].overdue);
-    assert!(db.store.site_onward_referrals(&w.hull_worker).await.unwrap().is_empty());
+    assert!(db
+        .store
+        .site_onward_referrals(&w.hull_worker)
+        .await
+        .unwrap()
+        .is_empty());
 
     let m = db.store.onward_referral_measures(&w.manager).await.unwrap();
     assert_eq!(m.by_site.len(), 1);

@@ -211,9 +211,7 @@ pub fn describe(action: &str) -> String {
         "onward_referral.site_list" => "Viewed the site's open onward referrals".into(),
         "onward_referral.letter" => "Opened an onward referral letter".into(),
         "onward_referral.fhir" => "Exported an onward referral as FHIR".into(),
-        "onward_referral.consent_check" => {
-            "Checked the consent an onward referral needs".into()
-        }
+        "onward_referral.consent_check" => "Checked the consent an onward referral needs".into(),
         other => other.replace(['.', '_'], " "),
     }
 }

@@ -111,13 +111,23 @@ pub fn bundle(r: &OnwardReferral, service: &ServiceChoice) -> Value {
     }
     let mut hs = Map::new();
     put(&mut hs, "resourceType", json!("HealthcareService"));
-    put(&mut hs, "id", json!(service_url.trim_start_matches("urn:uuid:")));
+    put(
+        &mut hs,
+        "id",
+        json!(service_url.trim_start_matches("urn:uuid:")),
+    );
     put(&mut hs, "active", json!(true));
     put(&mut hs, "providedBy", provider.unwrap_or(Value::Null));
     put(
         &mut hs,
         "type",
-        Value::Array(service.terms.iter().map(|t| json!({ "coding": [coding(t)] })).collect()),
+        Value::Array(
+            service
+                .terms
+                .iter()
+                .map(|t| json!({ "coding": [coding(t)] }))
+                .collect(),
+        ),
     );
     put(&mut hs, "name", json!(service.name));
     if let Some(e) = &service.email {
@@ -154,7 +164,11 @@ pub fn bundle(r: &OnwardReferral, service: &ServiceChoice) -> Value {
         "coding",
         Value::Array(service.terms.iter().map(|t| coding(t)).collect()),
     );
-    put(&mut code, "text", json!(format!("Referral to {}", r.service_name)));
+    put(
+        &mut code,
+        "text",
+        json!(format!("Referral to {}", r.service_name)),
+    );
     put(&mut sr, "code", Value::Object(code));
     put(&mut sr, "subject", json!({ "reference": patient_url }));
     let authored = r.sent_at.unwrap_or(r.created_at);

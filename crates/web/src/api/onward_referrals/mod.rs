@@ -230,7 +230,8 @@ fn action_of(body: &TransitionJson) -> Result<Action, Vec<FieldError>> {
         "withdraw" => reason("why the referral is withdrawn").map(Action::Withdraw),
         _ => Err(one(
             "action",
-            "Choose send, accept, decline, book, attended, did_not_attend, close or withdraw".into(),
+            "Choose send, accept, decline, book, attended, did_not_attend, close or withdraw"
+                .into(),
         )),
     }
 }
@@ -284,9 +285,17 @@ pub async fn create(
     };
     let service_id = body.service_id.as_deref().unwrap_or_default().trim();
     if service_id.is_empty() {
-        errors.push(FieldError::new("service_id", "Choose a service from the directory"));
+        errors.push(FieldError::new(
+            "service_id",
+            "Choose a service from the directory",
+        ));
     }
-    let need = match body.need_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let need = match body
+        .need_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         None => None,
         Some(s) => s
             .parse::<NeedId>()
@@ -294,7 +303,12 @@ pub async fn create(
             .ok(),
     };
     let parts = Part::parse_list(&body.parts.join(","))
-        .map_err(|_| errors.push(FieldError::new("parts", "Choose parts from: contact, needs, plan, release, nhs_number, case_notes")))
+        .map_err(|_| {
+            errors.push(FieldError::new(
+                "parts",
+                "Choose parts from: contact, needs, plan, release, nhs_number, case_notes",
+            ))
+        })
         .unwrap_or_default();
     let (Some(rid), true) = (rid, errors.is_empty()) else {
         return Err(ApiError::invalid(errors));
@@ -361,7 +375,10 @@ pub async fn transition(
     let mut errors = Vec::new();
     let action = action_of(&body).map_err(|e| errors.extend(e)).ok();
     if body.version.is_none() {
-        errors.push(FieldError::new("version", "Give the version of the referral you read"));
+        errors.push(FieldError::new(
+            "version",
+            "Give the version of the referral you read",
+        ));
     }
     let override_reason = match body.override_reason.as_deref().map(str::trim) {
         None | Some("") => None,

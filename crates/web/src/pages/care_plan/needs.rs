@@ -112,8 +112,8 @@ fn parties(selected: &str) -> Vec<SelectOption> {
 
 fn row(cx: &EpisodeCtx, n: &NeedRecord) -> NeedRow {
     let refer_href = (cx.can_change && n.status.is_open()).then(|| {
-        let term = reconnect_domain::onward_referral::term_for_need(n.area.domain)
-            .unwrap_or_default();
+        let term =
+            reconnect_domain::onward_referral::term_for_need(n.area.domain).unwrap_or_default();
         format!(
             "/directory?person_id={}&episode_id={}&need_id={}&term={term}",
             cx.episode.person_id, cx.episode.id, n.id

@@ -82,29 +82,43 @@ pub async fn act(
         Err(errors) => return page(&p, cx, r, form, errors, None).await,
     };
     let result = match (&action, form.override_reason.trim().is_empty()) {
-        (Action::Send, false) => match Reason::parse(&form.override_reason, "why it must go without consent") {
-            Ok(why) => store
-                .send_onward_referral(caller, r.id, version, Some(&why))
-                .await,
-            Err(m) => {
-                let errors = vec![FieldError::new("override_reason", m)];
-                return page(&p, cx, r, form, errors, None).await;
+        (Action::Send, false) => {
+            match Reason::parse(&form.override_reason, "why it must go without consent") {
+                Ok(why) => {
+                    store
+                        .send_onward_referral(caller, r.id, version, Some(&why))
+                        .await
+                }
+                Err(m) => {
+                    let errors = vec![FieldError::new("override_reason", m)];
+                    return page(&p, cx, r, form, errors, None).await;
+                }
             }
-        },
+        }
         _ => store
             .act_on_onward_referral(caller, r.id, version, &action)
             .await
             .map(|_| ()),
     };
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("{}?done=changed", super::href(&cx, r.id))).into_response()),
+        Ok(()) => {
+            Ok(Redirect::to(&format!("{}?done=changed", super::href(&cx, r.id))).into_response())
+        }
         Err(StoreError::Refused(m)) => {
             let fresh = store.onward_referral(caller, r.id).await?;
             page(&p, cx, fresh, form, vec![general(m)], None).await
         }
         Err(StoreError::Stale) => {
             let fresh = store.onward_referral(caller, r.id).await?;
-            let mut res = page(&p, cx, fresh, ActionForm::default(), vec![general(CHANGED_MESSAGE)], None).await?;
+            let mut res = page(
+                &p,
+                cx,
+                fresh,
+                ActionForm::default(),
+                vec![general(CHANGED_MESSAGE)],
+                None,
+            )
+            .await?;
             *res.status_mut() = StatusCode::CONFLICT;
             Ok(res)
         }

@@ -56,7 +56,10 @@ pub async fn list(
         .map(|r| ReferralRow {
             href: href(&cx, r.id),
             service: r.service_name.clone(),
-            need: r.need_label.clone().unwrap_or_else(|| "Not linked to a need".into()),
+            need: r
+                .need_label
+                .clone()
+                .unwrap_or_else(|| "Not linked to a need".into()),
             state: r.state.label(),
             tag_class: tag_class(r.state),
             created: crate::view::date(r.created_at.date()),
@@ -169,7 +172,10 @@ async fn page(
     let mut consent = None;
     let mut results = Vec::new();
     if !query.service_id.trim().is_empty() {
-        match store.referral_service(caller, query.service_id.trim()).await {
+        match store
+            .referral_service(caller, query.service_id.trim())
+            .await
+        {
             Ok(s) => {
                 let check = store
                     .onward_referral_consent(caller, cx.episode_id, &s.id)
@@ -196,7 +202,12 @@ async fn page(
                     urlencode(&s.id),
                     urlencode(&query.need_id)
                 ),
-                kinds: s.terms.iter().map(|t| t.name).collect::<Vec<_>>().join(", "),
+                kinds: s
+                    .terms
+                    .iter()
+                    .map(|t| t.name)
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 organisation: s.organization_name.clone().unwrap_or_default(),
                 name: s.name,
             })
@@ -212,17 +223,23 @@ async fn page(
         label: "Not for one particular need".into(),
         selected: chosen_need.is_empty(),
     }];
-    need_options.extend(needs.iter().filter(|n| n.status.is_open()).map(|n| {
-        SelectOption {
-            value: n.id.to_string(),
-            label: n.area.label(),
-            selected: n.id.to_string() == chosen_need,
-        }
-    }));
+    need_options.extend(
+        needs
+            .iter()
+            .filter(|n| n.status.is_open())
+            .map(|n| SelectOption {
+                value: n.id.to_string(),
+                label: n.area.label(),
+                selected: n.id.to_string() == chosen_need,
+            }),
+    );
     let ticked: Vec<Part> = if form.form_id.is_empty() {
         Part::default_parts()
     } else {
-        form.parts.iter().filter_map(|c| Part::parse(c).ok()).collect()
+        form.parts
+            .iter()
+            .filter_map(|c| Part::parse(c).ok())
+            .collect()
     };
     let parts = Part::ALL
         .iter()
@@ -243,10 +260,7 @@ async fn page(
         })
         .unwrap_or_default();
     render(&NewPage {
-        layout: p.layout_with_errors(
-            format!("Refer to a service – {}", cx.person_name),
-            &errors,
-        ),
+        layout: p.layout_with_errors(format!("Refer to a service – {}", cx.person_name), &errors),
         errors,
         back: format!("{}/onward-referrals", cx.episode_href),
         action: format!("{}/onward-referrals", cx.episode_href),
@@ -299,7 +313,12 @@ pub async fn create(
         "" => None,
         s => s
             .parse::<NeedId>()
-            .map_err(|_| errors.push(FieldError::new("need_id", "Choose one of this episode's needs")))
+            .map_err(|_| {
+                errors.push(FieldError::new(
+                    "need_id",
+                    "Choose one of this episode's needs",
+                ))
+            })
             .ok(),
     };
     let parts: Vec<Part> = form
@@ -307,12 +326,20 @@ pub async fn create(
         .iter()
         .filter_map(|c| {
             Part::parse(c)
-                .map_err(|_| errors.push(FieldError::new("parts", "Choose what to share from the list")))
+                .map_err(|_| {
+                    errors.push(FieldError::new(
+                        "parts",
+                        "Choose what to share from the list",
+                    ))
+                })
                 .ok()
         })
         .collect();
     if form.service_id.trim().is_empty() {
-        errors.push(FieldError::new("search", "Choose a service from the directory"));
+        errors.push(FieldError::new(
+            "search",
+            "Choose a service from the directory",
+        ));
     }
     if !errors.is_empty() {
         return page(&state, &p, cx, query, form, errors).await;

@@ -178,7 +178,10 @@ pub async fn letter_pdf(
     let bytes = pdf::write(&format!("Referral to {}", r.service_name), &letter);
     let mut res = bytes.into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
     h.insert(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_static("attachment; filename=\"referral-letter.pdf\""),

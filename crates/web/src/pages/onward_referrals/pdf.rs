@@ -92,7 +92,11 @@ pub fn write(title: &str, letter: &Letter) -> Vec<u8> {
     let mut pages: Vec<Vec<(f32, &Line)>> = vec![Vec::new()];
     let mut y = HEIGHT - MARGIN;
     for line in &lines {
-        let gap = if line.bold { line.size * 1.8 } else { line.size * 1.4 };
+        let gap = if line.bold {
+            line.size * 1.8
+        } else {
+            line.size * 1.4
+        };
         if y - gap < MARGIN {
             pages.push(Vec::new());
             y = HEIGHT - MARGIN;

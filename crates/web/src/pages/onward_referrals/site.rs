@@ -32,10 +32,7 @@ struct OpenPage {
 }
 
 /// `GET /onward-referrals`
-pub async fn open_referrals(
-    State(state): State<AppState>,
-    p: Page,
-) -> Result<Response, PageError> {
+pub async fn open_referrals(State(state): State<AppState>, p: Page) -> Result<Response, PageError> {
     let caller = &p.identity()?.caller;
     let list = state.store().site_onward_referrals(caller).await?;
     let rows: Vec<OpenRow> = list
@@ -58,7 +55,10 @@ pub async fn open_referrals(
         .collect();
     render(&OpenPage {
         layout: p.layout("Onward referrals"),
-        waiting: list.iter().filter(|s| s.referral.state.is_waiting()).count(),
+        waiting: list
+            .iter()
+            .filter(|s| s.referral.state.is_waiting())
+            .count(),
         overdue: rows.iter().filter(|r| r.overdue).count(),
         due_days: ANSWER_DUE_DAYS,
         rows,
