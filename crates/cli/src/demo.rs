@@ -32,6 +32,7 @@ mod engagement;
 mod journeys;
 mod messages;
 mod names;
+mod onward_referrals;
 mod person_details;
 mod referrals;
 
@@ -678,6 +679,7 @@ pub async fn seed(
     tracing::info!(referrals, "demo referrals waiting for triage");
     allocation::seed(store, &site_ids).await?;
     engagement::seed(store, &site_ids).await?;
+    onward_referrals::seed(store, &workers).await?;
     let episodes = episodes_by_state.iter().map(|(_, n)| n).sum();
     tracing::info!(
         sites = site_ids.len(),

@@ -120,6 +120,8 @@ typed_id!(/// One suggested action in a step-up.
 StepUpActionId);
 typed_id!(/// A worker's concern about an episode (or the clearing of one).
 ConcernId);
+typed_id!(/// An onward referral from an episode to a directory service.
+OnwardReferralId);
 
 #[cfg(test)]
 mod tests {

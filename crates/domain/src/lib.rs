@@ -18,6 +18,7 @@ pub mod id;
 pub mod message;
 pub mod need;
 pub mod nhs_number;
+pub mod onward_referral;
 pub mod password;
 pub mod person;
 pub mod person_details;

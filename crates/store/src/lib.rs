@@ -35,6 +35,7 @@ pub mod episodes;
 mod error;
 pub mod jobs;
 pub mod message_views;
+pub mod onward_referrals;
 pub mod outbox;
 pub mod people;
 pub mod person_details;

@@ -777,3 +777,85 @@ impl TestDb {
         d.id.clone()
     }
 }
+
+/// Directory rows for tests of onward referrals: an organisation and a
+/// service linked to taxonomy terms, written with plain SQL. The taxonomy
+/// and its terms are added only when missing, as a migration may seed them.
+impl TestDb {
+    /// Adds an active service named `name` with the terms of these codes
+    /// (from [`reconnect_domain::service_taxonomy`]); returns its id.
+    pub async fn dir_service_with_terms(&self, name: &str, term_codes: &[&str]) -> String {
+        use reconnect_domain::service_taxonomy as tax;
+        let pool = self.pool();
+        let n = self.next_n();
+        let org = uuid::Uuid::new_v4().to_string();
+        let service = uuid::Uuid::new_v4().to_string();
+        let exists = |table: &'static str, id: String| async move {
+            let c: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table} WHERE id = $1"))
+                .bind(id)
+                .fetch_one(pool)
+                .await
+                .unwrap_or_else(|e| panic!("look in {table}: {e}"));
+            c > 0
+        };
+        if !exists("dir_taxonomy", tax::TAXONOMY_ID.to_string()).await {
+            sqlx::query(
+                "INSERT INTO dir_taxonomy (id, name, description, version) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(tax::TAXONOMY_ID)
+            .bind(tax::TAXONOMY_NAME)
+            .bind(tax::TAXONOMY_DESCRIPTION)
+            .bind(tax::TAXONOMY_VERSION)
+            .execute(pool)
+            .await
+            .unwrap_or_else(|e| panic!("add taxonomy: {e}"));
+        }
+        sqlx::query("INSERT INTO dir_organization (id, name, description) VALUES ($1, $2, $3)")
+            .bind(org.clone())
+            .bind(format!("{name} Trust {n}"))
+            .bind("A test organisation")
+            .execute(pool)
+            .await
+            .unwrap_or_else(|e| panic!("add organisation: {e}"));
+        sqlx::query(
+            "INSERT INTO dir_service (id, organization_id, name, email, status, last_modified) \
+             VALUES ($1, $2, $3, $4, 'active', $5)",
+        )
+        .bind(service.clone())
+        .bind(org)
+        .bind(name.to_string())
+        .bind(format!("referrals{n}@service.example.org"))
+        .bind(reconnect_domain::clock::to_millis(self.now()))
+        .execute(pool)
+        .await
+        .unwrap_or_else(|e| panic!("add service: {e}"));
+        for code in term_codes {
+            let term = tax::by_code(code).unwrap_or_else(|| panic!("no term {code}"));
+            if !exists("dir_taxonomy_term", term.id.to_string()).await {
+                sqlx::query(
+                    "INSERT INTO dir_taxonomy_term (id, code, name, description, taxonomy_id) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(term.id)
+                .bind(term.code)
+                .bind(term.name)
+                .bind(term.description)
+                .bind(tax::TAXONOMY_ID)
+                .execute(pool)
+                .await
+                .unwrap_or_else(|e| panic!("add term {code}: {e}"));
+            }
+            sqlx::query(
+                "INSERT INTO dir_attribute (id, link_id, link_entity, taxonomy_term_id) \
+                 VALUES ($1, $2, 'service', $3)",
+            )
+            .bind(uuid::Uuid::new_v4().to_string())
+            .bind(service.clone())
+            .bind(term.id)
+            .execute(pool)
+            .await
+            .unwrap_or_else(|e| panic!("link term {code}: {e}"));
+        }
+        service
+    }
+}

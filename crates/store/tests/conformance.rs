@@ -85,6 +85,8 @@ mod engagement;
 mod episodes;
 #[path = "conformance/messages.rs"]
 mod messages;
+#[path = "conformance/onward_referrals.rs"]
+mod onward_referrals;
 #[path = "conformance/people.rs"]
 mod people;
 #[path = "conformance/person_details.rs"]

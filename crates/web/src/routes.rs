@@ -1132,7 +1132,85 @@ fn directory_routes() -> Vec<Route> {
 
 /// Onward referrals from an episode to a directory service (issue 5).
 fn onward_referral_routes() -> Vec<Route> {
-    vec![]
+    use pages::onward_referrals as o;
+    use Access::*;
+    use Method as M;
+    vec![
+        r(M::GET, "/onward-referrals", Roles(CASE_ROLES), get(o::open_referrals)),
+        r(M::GET, "/onward-referrals/measures", Roles(CASE_ROLES), get(o::measures)),
+        r(
+            M::GET,
+            "/people/{person_id}/episodes/{episode_id}/onward-referrals",
+            Roles(CASE_ROLES),
+            get(o::list),
+        ),
+        r(
+            M::POST,
+            "/people/{person_id}/episodes/{episode_id}/onward-referrals",
+            Roles(CASE_WRITERS),
+            post(o::create),
+        ),
+        r(
+            M::GET,
+            "/people/{person_id}/episodes/{episode_id}/onward-referrals/new",
+            Roles(CASE_WRITERS),
+            get(o::new_form),
+        ),
+        r(
+            M::GET,
+            "/people/{person_id}/episodes/{episode_id}/onward-referrals/{onward_referral_id}",
+            Roles(CASE_ROLES),
+            get(o::show),
+        ),
+        r(
+            M::POST,
+            "/people/{person_id}/episodes/{episode_id}/onward-referrals/{onward_referral_id}",
+            Roles(CASE_WRITERS),
+            post(o::act),
+        ),
+        r(
+            M::GET,
+            "/people/{person_id}/episodes/{episode_id}/onward-referrals/{onward_referral_id}/letter",
+            Roles(CASE_ROLES),
+            get(o::letter),
+        ),
+        r(
+            M::GET,
+            "/people/{person_id}/episodes/{episode_id}/onward-referrals/{onward_referral_id}/letter.pdf",
+            Roles(CASE_ROLES),
+            get(o::letter_pdf),
+        ),
+        r(
+            M::GET,
+            "/api/v1/episodes/{episode_id}/onward-referrals",
+            Roles(CASE_ROLES),
+            get(api::onward_referrals::list),
+        ),
+        r(
+            M::POST,
+            "/api/v1/episodes/{episode_id}/onward-referrals",
+            Roles(CASE_WRITERS),
+            post(api::onward_referrals::create),
+        ),
+        r(
+            M::GET,
+            "/api/v1/onward-referrals/{onward_referral_id}",
+            Roles(CASE_ROLES),
+            get(api::onward_referrals::show),
+        ),
+        r(
+            M::POST,
+            "/api/v1/onward-referrals/{onward_referral_id}/transitions",
+            Roles(CASE_WRITERS),
+            post(api::onward_referrals::transition),
+        ),
+        r(
+            M::GET,
+            "/api/v1/onward-referrals/{onward_referral_id}/fhir",
+            Roles(CASE_ROLES),
+            get(api::onward_referrals::fhir::service_request),
+        ),
+    ]
 }
 
 /// Builds the router from the table and wraps it in the middleware stack.

@@ -219,6 +219,31 @@ async fn world() -> World {
         .await
         .unwrap();
     children.push(("{contact_id}", contact.to_string()));
+    let onward = reconnect_domain::id::OnwardReferralId::new();
+    let onward_service = app
+        .db
+        .dir_service_with_terms("Victim's GP", &["gp-primary-care"])
+        .await;
+    app.db
+        .store
+        .create_onward_referral(
+            &b_caller,
+            victim_episode,
+            &reconnect_store::onward_referrals::NewOnwardReferral {
+                id: onward,
+                service_id: onward_service,
+                need: Some(need),
+                parts: vec![reconnect_domain::onward_referral::sharing::Part::NhsNumber],
+            },
+        )
+        .await
+        .unwrap();
+    app.db
+        .store
+        .send_onward_referral(&b_caller, onward, 1, None)
+        .await
+        .unwrap();
+    children.push(("{onward_referral_id}", onward.to_string()));
     let (other_token, _) = app
         .db
         .store

@@ -13,6 +13,7 @@ pub mod engagement_rules;
 pub mod episodes;
 pub mod me;
 pub mod messages;
+pub mod onward_referrals;
 pub mod people;
 pub mod person_details;
 pub mod referrals;
@@ -102,8 +103,13 @@ use utoipa::{Modify, OpenApi};
         engagement::step_down,
         engagement_rules::get_rules,
         engagement_rules::put_rules,
+        onward_referrals::list,
+        onward_referrals::create,
+        onward_referrals::show,
+        onward_referrals::transition,
+        onward_referrals::fhir::service_request,
     ),
-    components(schemas(Problem, FieldError)),
+    components(schemas(Problem, FieldError, onward_referrals::OnwardReferralJson, onward_referrals::NewOnwardReferralJson, onward_referrals::TransitionJson)),
     modifiers(&BearerAuth, &CommonProblems),
     security(("bearer" = [])),
     tags(
@@ -121,6 +127,7 @@ use utoipa::{Modify, OpenApi};
         (name = "appointments", description = "Appointments in an episode: booking, attendance, rescheduling, cancelling"),
         (name = "notes", description = "Case notes in an episode, their corrections, and sensitive notes"),
         (name = "messages", description = "Messages to people and staff, contact preferences, and background jobs"),
+        (name = "onward referrals", description = "Referrals from an episode to directory services: consent, what is shared, outcomes, and FHIR ServiceRequest"),
     )
 )]
 pub struct ApiDoc;

@@ -206,6 +206,18 @@ pub fn describe(action: &str) -> String {
         "directory.verify" => "Marked a directory service's details as checked".into(),
         "directory.site_list.add" => "Added a service to the site's list".into(),
         "directory.site_list.remove" => "Took a service off the site's list".into(),
+        "onward_referral.create" => "Drafted an onward referral to a service".into(),
+        "onward_referral.send" => "Sent an onward referral, sharing the parts listed".into(),
+        "onward_referral.consent_override" => {
+            "Sent an onward referral without the consent it needed (site manager's override)".into()
+        }
+        "onward_referral.transition" => "Recorded the next step of an onward referral".into(),
+        "onward_referral.view" => "Opened an onward referral".into(),
+        "onward_referral.list" => "Viewed an episode's onward referrals".into(),
+        "onward_referral.site_list" => "Viewed the site's open onward referrals".into(),
+        "onward_referral.letter" => "Opened an onward referral letter".into(),
+        "onward_referral.fhir" => "Exported an onward referral as FHIR".into(),
+        "onward_referral.consent_check" => "Checked the consent an onward referral needs".into(),
         other => other.replace(['.', '_'], " "),
     }
 }

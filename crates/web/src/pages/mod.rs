@@ -11,6 +11,7 @@ pub mod episodes;
 pub mod figures;
 pub mod home;
 pub mod info;
+pub mod onward_referrals;
 pub mod ops;
 pub mod people;
 pub mod person_details;

@@ -26,6 +26,9 @@ pub struct NeedRow {
     pub tag_class: &'static str,
     pub party: &'static str,
     pub last_update: String,
+    /// Search the directory for a service for this need (open needs, for
+    /// people who may refer).
+    pub refer_href: Option<String>,
 }
 
 /// One line of a need's history.
@@ -108,7 +111,16 @@ fn parties(selected: &str) -> Vec<SelectOption> {
 }
 
 fn row(cx: &EpisodeCtx, n: &NeedRecord) -> NeedRow {
+    let refer_href = (cx.can_change && n.status.is_open()).then(|| {
+        let term =
+            reconnect_domain::onward_referral::term_for_need(n.area.domain).unwrap_or_default();
+        format!(
+            "/directory?person_id={}&episode_id={}&need_id={}&term={term}",
+            cx.episode.person_id, cx.episode.id, n.id
+        )
+    });
     NeedRow {
+        refer_href,
         href: format!("{}/needs/{}", cx.ep_href, n.id),
         area: n.area.label(),
         status: n.status.label(),
