@@ -37,6 +37,8 @@ pub mod step_up;
 pub mod uk_time;
 pub mod validation;
 pub mod window;
+// The Open Referral UK directory feed (issue 5).
+pub mod openreferral;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use email::EmailAddress;
