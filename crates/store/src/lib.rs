@@ -52,6 +52,8 @@ pub mod throttle;
 pub mod timeline;
 pub mod tokens;
 pub mod users;
+// The Open Referral UK directory feed (issue 5).
+pub mod directory;
 
 pub use audit::{Actor, AuditEntry, AuditFilter, AuditRecord};
 pub use engine::Engine;

@@ -107,6 +107,9 @@ mod timeline;
 mod tokens;
 #[path = "conformance/users.rs"]
 mod users;
+// The Open Referral UK directory feed (issue 5).
+#[path = "conformance/directory.rs"]
+mod directory;
 
 #[track_caller]
 fn assert_forbidden<T: Debug>(r: Result<T, StoreError>) {

@@ -116,10 +116,15 @@ mod tests {
         let p = PageRequest::parse(Some("2"), Some("10")).unwrap();
         assert_eq!(p.offset(), 10);
         let page = p.wrap(25, vec![1; 10]);
-        assert_eq!((page.total_pages, page.first_page, page.last_page), (3, false, false));
+        assert_eq!(
+            (page.total_pages, page.first_page, page.last_page),
+            (3, false, false)
+        );
         assert!(p.check_within(25).is_ok());
         assert_eq!(
-            PageRequest::parse(Some("4"), Some("10")).unwrap().check_within(25),
+            PageRequest::parse(Some("4"), Some("10"))
+                .unwrap()
+                .check_within(25),
             Err(PageError::BeyondLast { page: 4, last: 3 })
         );
         assert!(PageRequest::default().check_within(0).is_ok());
@@ -128,6 +133,9 @@ mod tests {
         for bad in ["0", "-1", "x", "1.5"] {
             assert_eq!(PageRequest::parse(Some(bad), None), Err(PageError::Page));
         }
-        assert_eq!(PageRequest::parse(None, Some("501")), Err(PageError::PerPage));
+        assert_eq!(
+            PageRequest::parse(None, Some("501")),
+            Err(PageError::PerPage)
+        );
     }
 }

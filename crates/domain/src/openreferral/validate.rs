@@ -50,7 +50,10 @@ impl Check<'_> {
     fn one_of(&mut self, field: &str, value: Option<&str>, allowed: &[&str]) {
         if let Some(v) = value {
             if !allowed.contains(&v) {
-                self.add(field, format!("{v:?} is not one of: {}", allowed.join(", ")));
+                self.add(
+                    field,
+                    format!("{v:?} is not one of: {}", allowed.join(", ")),
+                );
             }
         }
     }
@@ -77,7 +80,10 @@ impl Check<'_> {
             let ok = (v.starts_with("https://") || v.starts_with("http://"))
                 && !v.contains(char::is_whitespace);
             if !ok {
-                self.add(field, "Enter a web address starting with https:// or http://");
+                self.add(
+                    field,
+                    "Enter a web address starting with https:// or http://",
+                );
             }
         }
     }
@@ -165,18 +171,30 @@ pub fn validate(t: &Tables) -> Vec<FieldError> {
         c.email("email", x.email.as_deref());
         c.url("website", x.website.as_deref());
         c.url("uri", x.uri.as_deref());
-        c.reference("parent_organization_id", x.parent_organization_id.as_deref(), false);
+        c.reference(
+            "parent_organization_id",
+            x.parent_organization_id.as_deref(),
+            false,
+        );
     });
-    each!(t.organization_identifiers, "organization_identifiers", |x, c| {
-        c.reference("organization_id", x.organization_id.as_deref(), true);
-        c.text("identifier_type", &x.identifier_type);
-        c.text("identifier", &x.identifier);
-    });
+    each!(
+        t.organization_identifiers,
+        "organization_identifiers",
+        |x, c| {
+            c.reference("organization_id", x.organization_id.as_deref(), true);
+            c.text("identifier_type", &x.identifier_type);
+            c.text("identifier", &x.identifier);
+        }
+    );
     each!(t.services, "services", |x, c| {
         check_service(x, &mut c);
     });
     each!(t.locations, "locations", |x, c| {
-        c.one_of("location_type", Some(&x.location_type), &["physical", "postal", "virtual"]);
+        c.one_of(
+            "location_type",
+            Some(&x.location_type),
+            &["physical", "postal", "virtual"],
+        );
         c.reference("organization_id", x.organization_id.as_deref(), false);
         match (x.latitude, x.longitude) {
             (Some(lat), Some(lon)) => {
@@ -208,7 +226,11 @@ pub fn validate(t: &Tables) -> Vec<FieldError> {
         ] {
             c.text(field, value);
         }
-        c.one_of("address_type", Some(&x.address_type), &["physical", "postal", "virtual"]);
+        c.one_of(
+            "address_type",
+            Some(&x.address_type),
+            &["physical", "postal", "virtual"],
+        );
     });
     each!(t.accessibility, "accessibility", |x, c| {
         c.reference("location_id", x.location_id.as_deref(), true);
@@ -226,7 +248,11 @@ pub fn validate(t: &Tables) -> Vec<FieldError> {
     });
     each!(t.schedules, "schedules", |x, c| {
         c.reference("service_id", x.service_id.as_deref(), false);
-        c.reference("service_at_location_id", x.service_at_location_id.as_deref(), false);
+        c.reference(
+            "service_at_location_id",
+            x.service_at_location_id.as_deref(),
+            false,
+        );
         c.date("valid_from", x.valid_from.as_deref());
         c.date("valid_to", x.valid_to.as_deref());
         c.one_of("freq", x.freq.as_deref(), &["WEEKLY", "MONTHLY"]);
@@ -234,7 +260,10 @@ pub fn validate(t: &Tables) -> Vec<FieldError> {
             c.add("interval", "The interval must be 1 or more");
         }
         if x.byday.as_deref().is_some_and(|d| !byday_ok(d)) {
-            c.add("byday", "List days as MO, TU, WE, TH, FR, SA, SU separated by commas");
+            c.add(
+                "byday",
+                "List days as MO, TU, WE, TH, FR, SA, SU separated by commas",
+            );
         }
         c.time_of_day("opens_at", x.opens_at.as_deref());
         c.time_of_day("closes_at", x.closes_at.as_deref());
@@ -278,14 +307,20 @@ fn check_service(x: &Service, c: &mut Check<'_>) {
     c.email("email", x.email.as_deref());
     c.email("assurer_email", x.assurer_email.as_deref());
     c.date("assured_date", x.assured_date.as_deref());
-    for (field, age) in [("minimum_age", x.minimum_age), ("maximum_age", x.maximum_age)] {
+    for (field, age) in [
+        ("minimum_age", x.minimum_age),
+        ("maximum_age", x.maximum_age),
+    ] {
         if age.is_some_and(|a| !(0..=130).contains(&a)) {
             c.add(field, "An age must be from 0 to 130");
         }
     }
     if let (Some(min), Some(max)) = (x.minimum_age, x.maximum_age) {
         if min > max {
-            c.add("maximum_age", "The maximum age must not be below the minimum age");
+            c.add(
+                "maximum_age",
+                "The maximum age must not be below the minimum age",
+            );
         }
     }
     if let Some(genders) = x.eligible_genders.as_deref() {
@@ -293,12 +328,18 @@ fn check_service(x: &Service, c: &mut Check<'_>) {
             .split(',')
             .any(|g| !["women", "men", "non_binary"].contains(&g.trim()))
         {
-            c.add("eligible_genders", "List any of women, men, non_binary separated by commas");
+            c.add(
+                "eligible_genders",
+                "List any of women, men, non_binary separated by commas",
+            );
         }
     }
     if let Some(v) = x.last_modified.as_deref() {
         if time::OffsetDateTime::parse(v, &Rfc3339).is_err() {
-            c.add("last_modified", "Enter a date and time like 2024-03-15T10:30:45.123Z");
+            c.add(
+                "last_modified",
+                "Enter a date and time like 2024-03-15T10:30:45.123Z",
+            );
         }
     }
 }
@@ -335,7 +376,10 @@ mod tests {
             "schedules[not-a-uuid].opens_at".to_string(),
             "schedules[not-a-uuid].byday".to_string(),
         ] {
-            assert!(fields.contains(&expected), "{expected} missing from {fields:?}");
+            assert!(
+                fields.contains(&expected),
+                "{expected} missing from {fields:?}"
+            );
         }
     }
 

@@ -9,7 +9,16 @@ use reconnect_domain::openreferral::*;
 
 impl Record for Organization {
     const TABLE: &'static str = "dir_organization";
-    const COLUMNS: &'static [(&'static str, Kind)] = &[("id", Kind::Text), ("name", Kind::Text), ("description", Kind::Text), ("email", Kind::Text), ("website", Kind::Text), ("logo", Kind::Text), ("uri", Kind::Text), ("parent_organization_id", Kind::Text)];
+    const COLUMNS: &'static [(&'static str, Kind)] = &[
+        ("id", Kind::Text),
+        ("name", Kind::Text),
+        ("description", Kind::Text),
+        ("email", Kind::Text),
+        ("website", Kind::Text),
+        ("logo", Kind::Text),
+        ("uri", Kind::Text),
+        ("parent_organization_id", Kind::Text),
+    ];
     fn id(&self) -> &str {
         &self.id
     }
@@ -43,7 +52,13 @@ impl Record for Organization {
 
 impl Record for OrganizationIdentifier {
     const TABLE: &'static str = "dir_organization_identifier";
-    const COLUMNS: &'static [(&'static str, Kind)] = &[("id", Kind::Text), ("organization_id", Kind::Text), ("identifier_scheme", Kind::Text), ("identifier_type", Kind::Text), ("identifier", Kind::Text)];
+    const COLUMNS: &'static [(&'static str, Kind)] = &[
+        ("id", Kind::Text),
+        ("organization_id", Kind::Text),
+        ("identifier_scheme", Kind::Text),
+        ("identifier_type", Kind::Text),
+        ("identifier", Kind::Text),
+    ];
     fn id(&self) -> &str {
         &self.id
     }
@@ -71,7 +86,26 @@ impl Record for OrganizationIdentifier {
 
 impl Record for Service {
     const TABLE: &'static str = "dir_service";
-    const COLUMNS: &'static [(&'static str, Kind)] = &[("id", Kind::Text), ("organization_id", Kind::Text), ("name", Kind::Text), ("description", Kind::Text), ("url", Kind::Text), ("email", Kind::Text), ("status", Kind::Text), ("fees", Kind::Text), ("accreditations", Kind::Text), ("eligibility_description", Kind::Text), ("minimum_age", Kind::Int), ("maximum_age", Kind::Int), ("eligible_genders", Kind::Text), ("how_to_refer", Kind::Text), ("assured_date", Kind::Text), ("assurer_email", Kind::Text), ("alert", Kind::Text), ("last_modified", Kind::Millis)];
+    const COLUMNS: &'static [(&'static str, Kind)] = &[
+        ("id", Kind::Text),
+        ("organization_id", Kind::Text),
+        ("name", Kind::Text),
+        ("description", Kind::Text),
+        ("url", Kind::Text),
+        ("email", Kind::Text),
+        ("status", Kind::Text),
+        ("fees", Kind::Text),
+        ("accreditations", Kind::Text),
+        ("eligibility_description", Kind::Text),
+        ("minimum_age", Kind::Int),
+        ("maximum_age", Kind::Int),
+        ("eligible_genders", Kind::Text),
+        ("how_to_refer", Kind::Text),
+        ("assured_date", Kind::Text),
+        ("assurer_email", Kind::Text),
+        ("alert", Kind::Text),
+        ("last_modified", Kind::Millis),
+    ];
     fn id(&self) -> &str {
         &self.id
     }
@@ -125,7 +159,17 @@ impl Record for Service {
 
 impl Record for Location {
     const TABLE: &'static str = "dir_location";
-    const COLUMNS: &'static [(&'static str, Kind)] = &[("id", Kind::Text), ("organization_id", Kind::Text), ("location_type", Kind::Text), ("name", Kind::Text), ("description", Kind::Text), ("latitude", Kind::Real), ("longitude", Kind::Real), ("external_identifier", Kind::Text), ("external_identifier_type", Kind::Text)];
+    const COLUMNS: &'static [(&'static str, Kind)] = &[
+        ("id", Kind::Text),
+        ("organization_id", Kind::Text),
+        ("location_type", Kind::Text),
+        ("name", Kind::Text),
+        ("description", Kind::Text),
+        ("latitude", Kind::Real),
+        ("longitude", Kind::Real),
+        ("external_identifier", Kind::Text),
+        ("external_identifier_type", Kind::Text),
+    ];
     fn id(&self) -> &str {
         &self.id
     }
@@ -161,7 +205,12 @@ impl Record for Location {
 
 impl Record for ServiceAtLocation {
     const TABLE: &'static str = "dir_service_at_location";
-    const COLUMNS: &'static [(&'static str, Kind)] = &[("id", Kind::Text), ("service_id", Kind::Text), ("location_id", Kind::Text), ("description", Kind::Text)];
+    const COLUMNS: &'static [(&'static str, Kind)] = &[
+        ("id", Kind::Text),
+        ("service_id", Kind::Text),
+        ("location_id", Kind::Text),
+        ("description", Kind::Text),
+    ];
     fn id(&self) -> &str {
         &self.id
     }
@@ -187,7 +236,19 @@ impl Record for ServiceAtLocation {
 
 impl Record for Address {
     const TABLE: &'static str = "dir_address";
-    const COLUMNS: &'static [(&'static str, Kind)] = &[("id", Kind::Text), ("location_id", Kind::Text), ("attention", Kind::Text), ("address_1", Kind::Text), ("address_2", Kind::Text), ("city", Kind::Text), ("region", Kind::Text), ("state_province", Kind::Text), ("postal_code", Kind::Text), ("country", Kind::Text), ("address_type", Kind::Text)];
+    const COLUMNS: &'static [(&'static str, Kind)] = &[
+        ("id", Kind::Text),
+        ("location_id", Kind::Text),
+        ("attention", Kind::Text),
+        ("address_1", Kind::Text),
+        ("address_2", Kind::Text),
+        ("city", Kind::Text),
+        ("region", Kind::Text),
+        ("state_province", Kind::Text),
+        ("postal_code", Kind::Text),
+        ("country", Kind::Text),
+        ("address_type", Kind::Text),
+    ];
     fn id(&self) -> &str {
         &self.id
     }
@@ -227,7 +288,14 @@ impl Record for Address {
 
 impl Record for Accessibility {
     const TABLE: &'static str = "dir_accessibility";
-    const COLUMNS: &'static [(&'static str, Kind)] = &[("id", Kind::Text), ("location_id", Kind::Text), ("description", Kind::Text), ("details", Kind::Text), ("url", Kind::Text), ("accessibility", Kind::Text)];
+    const COLUMNS: &'static [(&'static str, Kind)] = &[
+        ("id", Kind::Text),
+        ("location_id", Kind::Text),
+        ("description", Kind::Text),
+        ("details", Kind::Text),
+        ("url", Kind::Text),
+        ("accessibility", Kind::Text),
+    ];
     fn id(&self) -> &str {
         &self.id
     }
@@ -257,7 +325,17 @@ impl Record for Accessibility {
 
 impl Record for Contact {
     const TABLE: &'static str = "dir_contact";
-    const COLUMNS: &'static [(&'static str, Kind)] = &[("id", Kind::Text), ("organization_id", Kind::Text), ("service_id", Kind::Text), ("service_at_location_id", Kind::Text), ("location_id", Kind::Text), ("name", Kind::Text), ("title", Kind::Text), ("department", Kind::Text), ("email", Kind::Text)];
+    const COLUMNS: &'static [(&'static str, Kind)] = &[
+        ("id", Kind::Text),
+        ("organization_id", Kind::Text),
+        ("service_id", Kind::Text),
+        ("service_at_location_id", Kind::Text),
+        ("location_id", Kind::Text),
+        ("name", Kind::Text),
+        ("title", Kind::Text),
+        ("department", Kind::Text),
+        ("email", Kind::Text),
+    ];
     fn id(&self) -> &str {
         &self.id
     }
@@ -293,7 +371,18 @@ impl Record for Contact {
 
 impl Record for Phone {
     const TABLE: &'static str = "dir_phone";
-    const COLUMNS: &'static [(&'static str, Kind)] = &[("id", Kind::Text), ("contact_id", Kind::Text), ("service_id", Kind::Text), ("location_id", Kind::Text), ("organization_id", Kind::Text), ("service_at_location_id", Kind::Text), ("number", Kind::Text), ("extension", Kind::Text), ("phone_type", Kind::Text), ("description", Kind::Text)];
+    const COLUMNS: &'static [(&'static str, Kind)] = &[
+        ("id", Kind::Text),
+        ("contact_id", Kind::Text),
+        ("service_id", Kind::Text),
+        ("location_id", Kind::Text),
+        ("organization_id", Kind::Text),
+        ("service_at_location_id", Kind::Text),
+        ("number", Kind::Text),
+        ("extension", Kind::Text),
+        ("phone_type", Kind::Text),
+        ("description", Kind::Text),
+    ];
     fn id(&self) -> &str {
         &self.id
     }
@@ -330,7 +419,25 @@ impl Record for Phone {
 
 impl Record for Schedule {
     const TABLE: &'static str = "dir_schedule";
-    const COLUMNS: &'static [(&'static str, Kind)] = &[("id", Kind::Text), ("service_id", Kind::Text), ("location_id", Kind::Text), ("service_at_location_id", Kind::Text), ("valid_from", Kind::Text), ("valid_to", Kind::Text), ("dtstart", Kind::Text), ("freq", Kind::Text), ("interval_count", Kind::Int), ("byday", Kind::Text), ("bymonthday", Kind::Text), ("description", Kind::Text), ("opens_at", Kind::Text), ("closes_at", Kind::Text), ("schedule_link", Kind::Text), ("attending_type", Kind::Text), ("notes", Kind::Text)];
+    const COLUMNS: &'static [(&'static str, Kind)] = &[
+        ("id", Kind::Text),
+        ("service_id", Kind::Text),
+        ("location_id", Kind::Text),
+        ("service_at_location_id", Kind::Text),
+        ("valid_from", Kind::Text),
+        ("valid_to", Kind::Text),
+        ("dtstart", Kind::Text),
+        ("freq", Kind::Text),
+        ("interval_count", Kind::Int),
+        ("byday", Kind::Text),
+        ("bymonthday", Kind::Text),
+        ("description", Kind::Text),
+        ("opens_at", Kind::Text),
+        ("closes_at", Kind::Text),
+        ("schedule_link", Kind::Text),
+        ("attending_type", Kind::Text),
+        ("notes", Kind::Text),
+    ];
     fn id(&self) -> &str {
         &self.id
     }
@@ -381,7 +488,17 @@ impl Record for Schedule {
 
 impl Record for ServiceArea {
     const TABLE: &'static str = "dir_service_area";
-    const COLUMNS: &'static [(&'static str, Kind)] = &[("id", Kind::Text), ("service_id", Kind::Text), ("service_at_location_id", Kind::Text), ("name", Kind::Text), ("description", Kind::Text), ("extent", Kind::Text), ("extent_type", Kind::Text), ("uri", Kind::Text), ("service_area", Kind::Text)];
+    const COLUMNS: &'static [(&'static str, Kind)] = &[
+        ("id", Kind::Text),
+        ("service_id", Kind::Text),
+        ("service_at_location_id", Kind::Text),
+        ("name", Kind::Text),
+        ("description", Kind::Text),
+        ("extent", Kind::Text),
+        ("extent_type", Kind::Text),
+        ("uri", Kind::Text),
+        ("service_area", Kind::Text),
+    ];
     fn id(&self) -> &str {
         &self.id
     }
@@ -416,7 +533,15 @@ impl Record for ServiceArea {
 
 impl Record for Language {
     const TABLE: &'static str = "dir_language";
-    const COLUMNS: &'static [(&'static str, Kind)] = &[("id", Kind::Text), ("service_id", Kind::Text), ("location_id", Kind::Text), ("phone_id", Kind::Text), ("name", Kind::Text), ("code", Kind::Text), ("note", Kind::Text)];
+    const COLUMNS: &'static [(&'static str, Kind)] = &[
+        ("id", Kind::Text),
+        ("service_id", Kind::Text),
+        ("location_id", Kind::Text),
+        ("phone_id", Kind::Text),
+        ("name", Kind::Text),
+        ("code", Kind::Text),
+        ("note", Kind::Text),
+    ];
     fn id(&self) -> &str {
         &self.id
     }
@@ -447,7 +572,16 @@ impl Record for Language {
 
 impl Record for CostOption {
     const TABLE: &'static str = "dir_cost_option";
-    const COLUMNS: &'static [(&'static str, Kind)] = &[("id", Kind::Text), ("service_id", Kind::Text), ("valid_from", Kind::Text), ("valid_to", Kind::Text), ("option_text", Kind::Text), ("currency", Kind::Text), ("amount", Kind::Real), ("amount_description", Kind::Text)];
+    const COLUMNS: &'static [(&'static str, Kind)] = &[
+        ("id", Kind::Text),
+        ("service_id", Kind::Text),
+        ("valid_from", Kind::Text),
+        ("valid_to", Kind::Text),
+        ("option_text", Kind::Text),
+        ("currency", Kind::Text),
+        ("amount", Kind::Real),
+        ("amount_description", Kind::Text),
+    ];
     fn id(&self) -> &str {
         &self.id
     }
@@ -480,7 +614,12 @@ impl Record for CostOption {
 
 impl Record for Funding {
     const TABLE: &'static str = "dir_funding";
-    const COLUMNS: &'static [(&'static str, Kind)] = &[("id", Kind::Text), ("organization_id", Kind::Text), ("service_id", Kind::Text), ("source", Kind::Text)];
+    const COLUMNS: &'static [(&'static str, Kind)] = &[
+        ("id", Kind::Text),
+        ("organization_id", Kind::Text),
+        ("service_id", Kind::Text),
+        ("source", Kind::Text),
+    ];
     fn id(&self) -> &str {
         &self.id
     }
@@ -505,7 +644,13 @@ impl Record for Funding {
 
 impl Record for Taxonomy {
     const TABLE: &'static str = "dir_taxonomy";
-    const COLUMNS: &'static [(&'static str, Kind)] = &[("id", Kind::Text), ("name", Kind::Text), ("description", Kind::Text), ("uri", Kind::Text), ("version", Kind::Text)];
+    const COLUMNS: &'static [(&'static str, Kind)] = &[
+        ("id", Kind::Text),
+        ("name", Kind::Text),
+        ("description", Kind::Text),
+        ("uri", Kind::Text),
+        ("version", Kind::Text),
+    ];
     fn id(&self) -> &str {
         &self.id
     }
@@ -533,7 +678,18 @@ impl Record for Taxonomy {
 
 impl Record for TaxonomyTerm {
     const TABLE: &'static str = "dir_taxonomy_term";
-    const COLUMNS: &'static [(&'static str, Kind)] = &[("id", Kind::Text), ("code", Kind::Text), ("name", Kind::Text), ("description", Kind::Text), ("parent_id", Kind::Text), ("taxonomy", Kind::Text), ("taxonomy_id", Kind::Text), ("term_uri", Kind::Text), ("language", Kind::Text), ("term", Kind::Text)];
+    const COLUMNS: &'static [(&'static str, Kind)] = &[
+        ("id", Kind::Text),
+        ("code", Kind::Text),
+        ("name", Kind::Text),
+        ("description", Kind::Text),
+        ("parent_id", Kind::Text),
+        ("taxonomy", Kind::Text),
+        ("taxonomy_id", Kind::Text),
+        ("term_uri", Kind::Text),
+        ("language", Kind::Text),
+        ("term", Kind::Text),
+    ];
     fn id(&self) -> &str {
         &self.id
     }
@@ -570,7 +726,15 @@ impl Record for TaxonomyTerm {
 
 impl Record for Attribute {
     const TABLE: &'static str = "dir_attribute";
-    const COLUMNS: &'static [(&'static str, Kind)] = &[("id", Kind::Text), ("link_id", Kind::Text), ("link_type", Kind::Text), ("link_entity", Kind::Text), ("taxonomy_term_id", Kind::Text), ("value", Kind::Text), ("label", Kind::Text)];
+    const COLUMNS: &'static [(&'static str, Kind)] = &[
+        ("id", Kind::Text),
+        ("link_id", Kind::Text),
+        ("link_type", Kind::Text),
+        ("link_entity", Kind::Text),
+        ("taxonomy_term_id", Kind::Text),
+        ("value", Kind::Text),
+        ("label", Kind::Text),
+    ];
     fn id(&self) -> &str {
         &self.id
     }
