@@ -5,9 +5,10 @@
 
 use super::model::*;
 
-/// Every record of a feed, one list per profile table. A record that appears
-/// more than once (an organisation nested in several services) is kept once,
-/// the last copy winning.
+/// Every record of a feed, one list per profile table. A record added more
+/// than once through the `add_*` methods (an organisation nested in several
+/// services) is kept once, the last copy winning; lists filled directly are
+/// taken as they are.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tables {
     pub taxonomies: Vec<Taxonomy>,
@@ -27,14 +28,23 @@ pub struct Tables {
     pub cost_options: Vec<CostOption>,
     pub funding: Vec<Funding>,
     pub attributes: Vec<Attribute>,
+    /// Where each (table, id) sits in its list, so a repeated record replaces
+    /// the earlier copy without a search (feeds have tens of thousands).
+    index: std::collections::HashMap<(&'static str, String), usize>,
 }
 
-fn put<T>(list: &mut Vec<T>, item: T, id: impl Fn(&T) -> &str) {
-    if let Some(slot) = list.iter_mut().find(|x| id(x) == id(&item)) {
-        *slot = item;
-    } else {
-        list.push(item);
-    }
+macro_rules! put {
+    ($self:ident . $field:ident, $item:expr) => {{
+        let item = $item;
+        let key = (stringify!($field), item.id.clone());
+        match $self.index.get(&key) {
+            Some(&i) => $self.$field[i] = item,
+            None => {
+                $self.index.insert(key, $self.$field.len());
+                $self.$field.push(item);
+            }
+        }
+    }};
 }
 
 fn set(slot: &mut Option<String>, parent: &str) {
@@ -69,6 +79,30 @@ impl Tables {
         self.len() == 0
     }
 
+    /// How many records each table holds, in a fixed order (to see what a
+    /// call added).
+    pub fn counts(&self) -> [usize; 17] {
+        [
+            self.taxonomies.len(),
+            self.taxonomy_terms.len(),
+            self.organizations.len(),
+            self.organization_identifiers.len(),
+            self.services.len(),
+            self.locations.len(),
+            self.service_at_locations.len(),
+            self.addresses.len(),
+            self.accessibility.len(),
+            self.contacts.len(),
+            self.phones.len(),
+            self.schedules.len(),
+            self.service_areas.len(),
+            self.languages.len(),
+            self.cost_options.len(),
+            self.funding.len(),
+            self.attributes.len(),
+        ]
+    }
+
     fn attributes(&mut self, list: Vec<Attribute>, link_id: &str, entity: &str) {
         for mut a in list {
             set(&mut a.link_id, link_id);
@@ -77,7 +111,7 @@ impl Tables {
                 set(&mut a.taxonomy_term_id, &term.id);
                 self.add_taxonomy_term(term);
             }
-            put(&mut self.attributes, a, |x| &x.id);
+            put!(self.attributes, a);
         }
     }
 
@@ -92,11 +126,11 @@ impl Tables {
             set(&mut term.taxonomy_id, &t.id);
             self.add_taxonomy_term(term);
         }
-        put(&mut self.taxonomies, t, |x| &x.id);
+        put!(self.taxonomies, t);
     }
 
     pub fn add_taxonomy_term(&mut self, t: TaxonomyTerm) {
-        put(&mut self.taxonomy_terms, t, |x| &x.id);
+        put!(self.taxonomy_terms, t);
     }
 
     pub fn add_organization(&mut self, mut o: Organization) {
@@ -107,10 +141,10 @@ impl Tables {
                 &i.id,
                 "organization_identifier",
             );
-            put(&mut self.organization_identifiers, i, |x| &x.id);
+            put!(self.organization_identifiers, i);
         }
         self.attributes(std::mem::take(&mut o.attributes), &o.id, "organization");
-        put(&mut self.organizations, o, |x| &x.id);
+        put!(self.organizations, o);
     }
 
     pub fn add_service(&mut self, mut s: Service) {
@@ -121,11 +155,11 @@ impl Tables {
         let id = s.id.clone();
         for mut x in std::mem::take(&mut s.schedules) {
             set(&mut x.service_id, &id);
-            put(&mut self.schedules, x, |x| &x.id);
+            put!(self.schedules, x);
         }
         for mut x in std::mem::take(&mut s.service_areas) {
             set(&mut x.service_id, &id);
-            put(&mut self.service_areas, x, |x| &x.id);
+            put!(self.service_areas, x);
         }
         for mut x in std::mem::take(&mut s.service_at_locations) {
             set(&mut x.service_id, &id);
@@ -133,15 +167,15 @@ impl Tables {
         }
         for mut x in std::mem::take(&mut s.languages) {
             set(&mut x.service_id, &id);
-            put(&mut self.languages, x, |x| &x.id);
+            put!(self.languages, x);
         }
         for mut x in std::mem::take(&mut s.funding) {
             set(&mut x.service_id, &id);
-            put(&mut self.funding, x, |x| &x.id);
+            put!(self.funding, x);
         }
         for mut x in std::mem::take(&mut s.cost_options) {
             set(&mut x.service_id, &id);
-            put(&mut self.cost_options, x, |x| &x.id);
+            put!(self.cost_options, x);
         }
         for mut x in std::mem::take(&mut s.contacts) {
             set(&mut x.service_id, &id);
@@ -149,10 +183,10 @@ impl Tables {
         }
         for mut x in std::mem::take(&mut s.phones) {
             set(&mut x.service_id, &id);
-            put(&mut self.phones, x, |x| &x.id);
+            put!(self.phones, x);
         }
         self.attributes(std::mem::take(&mut s.attributes), &id, "service");
-        put(&mut self.services, s, |x| &x.id);
+        put!(self.services, s);
     }
 
     pub fn add_service_at_location(&mut self, mut sal: ServiceAtLocation) {
@@ -167,33 +201,33 @@ impl Tables {
         }
         for mut x in std::mem::take(&mut sal.schedules) {
             set(&mut x.service_at_location_id, &sal.id);
-            put(&mut self.schedules, x, |x| &x.id);
+            put!(self.schedules, x);
         }
-        put(&mut self.service_at_locations, sal, |x| &x.id);
+        put!(self.service_at_locations, sal);
     }
 
     pub fn add_location(&mut self, mut l: Location) {
         for mut a in std::mem::take(&mut l.addresses) {
             set(&mut a.location_id, &l.id);
             self.attributes(std::mem::take(&mut a.attributes), &a.id, "address");
-            put(&mut self.addresses, a, |x| &x.id);
+            put!(self.addresses, a);
         }
         for mut a in std::mem::take(&mut l.accessibility) {
             set(&mut a.location_id, &l.id);
             self.attributes(std::mem::take(&mut a.attributes), &a.id, "accessibility");
-            put(&mut self.accessibility, a, |x| &x.id);
+            put!(self.accessibility, a);
         }
         self.attributes(std::mem::take(&mut l.attributes), &l.id, "location");
-        put(&mut self.locations, l, |x| &x.id);
+        put!(self.locations, l);
     }
 
     pub fn add_contact(&mut self, mut c: Contact) {
         for mut p in std::mem::take(&mut c.phones) {
             set(&mut p.contact_id, &c.id);
-            put(&mut self.phones, p, |x| &x.id);
+            put!(self.phones, p);
         }
         self.attributes(std::mem::take(&mut c.attributes), &c.id, "contact");
-        put(&mut self.contacts, c, |x| &x.id);
+        put!(self.contacts, c);
     }
 }
 

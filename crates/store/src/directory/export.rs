@@ -22,25 +22,25 @@ impl Store {
     pub async fn export_directory_tables(&self) -> Result<Tables> {
         let mut conn = self.pool.acquire().await?;
         let c = &mut *conn;
-        Ok(Tables {
-            taxonomies: all(c).await?,
-            taxonomy_terms: all(c).await?,
-            organizations: all(c).await?,
-            organization_identifiers: all(c).await?,
-            services: all(c).await?,
-            locations: all(c).await?,
-            service_at_locations: all(c).await?,
-            addresses: all(c).await?,
-            accessibility: all(c).await?,
-            contacts: all(c).await?,
-            phones: all(c).await?,
-            schedules: all(c).await?,
-            service_areas: all(c).await?,
-            languages: all(c).await?,
-            cost_options: all(c).await?,
-            funding: all(c).await?,
-            attributes: all(c).await?,
-        })
+        let mut t = Tables::default();
+        t.taxonomies = all(c).await?;
+        t.taxonomy_terms = all(c).await?;
+        t.organizations = all(c).await?;
+        t.organization_identifiers = all(c).await?;
+        t.services = all(c).await?;
+        t.locations = all(c).await?;
+        t.service_at_locations = all(c).await?;
+        t.addresses = all(c).await?;
+        t.accessibility = all(c).await?;
+        t.contacts = all(c).await?;
+        t.phones = all(c).await?;
+        t.schedules = all(c).await?;
+        t.service_areas = all(c).await?;
+        t.languages = all(c).await?;
+        t.cost_options = all(c).await?;
+        t.funding = all(c).await?;
+        t.attributes = all(c).await?;
+        Ok(t)
     }
 
     /// Every service, fully nested, by id; and every taxonomy with its terms.
