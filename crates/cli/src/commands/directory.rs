@@ -21,14 +21,20 @@ pub enum Format {
 pub async fn import(config: &Config, path: &Path) -> anyhow::Result<ExitCode> {
     let loaded = feed::load(path)?;
     if !loaded.problems.is_empty() {
-        eprintln!("Refused: {} could not be read. Nothing was written.", path.display());
+        eprintln!(
+            "Refused: {} could not be read. Nothing was written.",
+            path.display()
+        );
         for p in &loaded.problems {
             eprintln!("  refused: {p}");
         }
         return Ok(ExitCode::FAILURE);
     }
     if loaded.tables.is_empty() {
-        eprintln!("{} holds no directory records. Nothing was written.", path.display());
+        eprintln!(
+            "{} holds no directory records. Nothing was written.",
+            path.display()
+        );
         return Ok(ExitCode::FAILURE);
     }
     let store = super::connect(config).await?;

@@ -39,7 +39,8 @@ impl Columns {
             .or_else(|| find("pcd8"))
             .ok_or_else(|| anyhow::anyhow!("the header row has no pcds or pcd column"))?;
         let lat = find("lat").ok_or_else(|| anyhow::anyhow!("the header row has no lat column"))?;
-        let long = find("long").ok_or_else(|| anyhow::anyhow!("the header row has no long column"))?;
+        let long =
+            find("long").ok_or_else(|| anyhow::anyhow!("the header row has no long column"))?;
         Ok(Self {
             postcode,
             lat,
@@ -101,7 +102,11 @@ pub async fn load_file(store: &Store, path: &Path, progress: bool) -> anyhow::Re
             if progress {
                 let secs = started.elapsed().as_secs_f64().max(0.001);
                 let rows = done.written + done.skipped;
-                eprint!("\r{rows} rows read, {} written ({:.0} rows/s)", done.written, rows as f64 / secs);
+                eprint!(
+                    "\r{rows} rows read, {} written ({:.0} rows/s)",
+                    done.written,
+                    rows as f64 / secs
+                );
                 let _ = std::io::stderr().flush();
             }
         }

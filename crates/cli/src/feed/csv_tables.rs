@@ -103,7 +103,8 @@ fn read_table<T: DeserializeOwned>(
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
     let headers: Vec<String> = reader.headers()?.iter().map(str::to_string).collect();
     if !headers.iter().any(|h| h == "id") {
-        out.problems.push(format!("{file}: the header row has no id column"));
+        out.problems
+            .push(format!("{file}: the header row has no id column"));
         return Ok(Vec::new());
     }
     let mut rows = Vec::new();
@@ -127,7 +128,11 @@ fn read_table<T: DeserializeOwned>(
             let value = if INTEGERS.contains(&name.as_str()) {
                 raw.trim().parse::<i64>().ok().map(Value::from)
             } else if DECIMALS.contains(&name.as_str()) {
-                raw.trim().parse::<f64>().ok().filter(|f| f.is_finite()).map(Value::from)
+                raw.trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|f| f.is_finite())
+                    .map(Value::from)
             } else {
                 Some(Value::String(raw.to_string()))
             };
@@ -136,7 +141,8 @@ fn read_table<T: DeserializeOwned>(
                     object.insert(name.clone(), v);
                 }
                 None => {
-                    out.problems.push(format!("{place}: {name} {raw:?} is not a number"));
+                    out.problems
+                        .push(format!("{place}: {name} {raw:?} is not a number"));
                     bad = true;
                 }
             }
@@ -144,9 +150,14 @@ fn read_table<T: DeserializeOwned>(
         if bad {
             continue;
         }
-        let id = object.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+        let id = object
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         if !ids.insert(id.clone()) {
-            out.problems.push(format!("{place}: id {id} appears more than once in {file}"));
+            out.problems
+                .push(format!("{place}: id {id} appears more than once in {file}"));
             continue;
         }
         match serde_path_to_error::deserialize::<_, T>(Value::Object(object)) {

@@ -40,14 +40,28 @@ fn detect(o: &Map<String, Value>) -> Option<Kind> {
         Some(Kind::Location)
     } else if has("taxonomy_terms") || has("version") {
         Some(Kind::Taxonomy)
-    } else if ["parent_id", "taxonomy", "taxonomy_id", "term_uri", "term", "code"]
-        .iter()
-        .any(|k| has(k))
+    } else if [
+        "parent_id",
+        "taxonomy",
+        "taxonomy_id",
+        "term_uri",
+        "term",
+        "code",
+    ]
+    .iter()
+    .any(|k| has(k))
     {
         Some(Kind::TaxonomyTerm)
-    } else if ["organization_identifiers", "services", "website", "logo", "email", "parent_organization_id"]
-        .iter()
-        .any(|k| has(k))
+    } else if [
+        "organization_identifiers",
+        "services",
+        "website",
+        "logo",
+        "email",
+        "parent_organization_id",
+    ]
+    .iter()
+    .any(|k| has(k))
     {
         Some(Kind::Organization)
     } else {
@@ -71,10 +85,17 @@ pub fn read(text: &str) -> Loaded {
                 add(&mut out, item, None, &format!("item {}", i + 1));
             }
         }
-        Value::Object(o) if !o.contains_key("id") && o.get("contents").is_some_and(Value::is_array) => {
+        Value::Object(o)
+            if !o.contains_key("id") && o.get("contents").is_some_and(Value::is_array) =>
+        {
             if let Some(Value::Array(items)) = o.get("contents") {
                 for (i, item) in items.iter().enumerate() {
-                    add(&mut out, item.clone(), None, &format!("contents item {}", i + 1));
+                    add(
+                        &mut out,
+                        item.clone(),
+                        None,
+                        &format!("contents item {}", i + 1),
+                    );
                 }
             }
         }
@@ -84,7 +105,12 @@ pub fn read(text: &str) -> Loaded {
                 if let Some(Value::Array(items)) = o.get(*key) {
                     any = true;
                     for (i, item) in items.iter().enumerate() {
-                        add(&mut out, item.clone(), Some(*kind), &format!("{key} item {}", i + 1));
+                        add(
+                            &mut out,
+                            item.clone(),
+                            Some(*kind),
+                            &format!("{key} item {}", i + 1),
+                        );
                     }
                 }
             }
@@ -95,7 +121,9 @@ pub fn read(text: &str) -> Loaded {
             }
         }
         v @ Value::Object(_) => add(&mut out, v, None, "the record"),
-        _ => out.problems.push("the JSON must be an object or an array".into()),
+        _ => out
+            .problems
+            .push("the JSON must be an object or an array".into()),
     }
     out
 }
@@ -105,8 +133,13 @@ fn typed<T: DeserializeOwned>(value: Value, place: &str, out: &mut Loaded) -> Op
         Ok(v) => Some(v),
         Err(e) => {
             let path = e.path().to_string();
-            let at = if path == "." { String::new() } else { format!(" at {path}") };
-            out.problems.push(format!("{place}{at}: {}", e.into_inner()));
+            let at = if path == "." {
+                String::new()
+            } else {
+                format!(" at {path}")
+            };
+            out.problems
+                .push(format!("{place}{at}: {}", e.into_inner()));
             None
         }
     }
@@ -114,7 +147,8 @@ fn typed<T: DeserializeOwned>(value: Value, place: &str, out: &mut Loaded) -> Op
 
 fn add(out: &mut Loaded, value: Value, kind: Option<Kind>, place: &str) {
     let Value::Object(mut o) = value else {
-        out.problems.push(format!("{place}: a record must be a JSON object"));
+        out.problems
+            .push(format!("{place}: a record must be a JSON object"));
         return;
     };
     let Some(kind) = kind.or_else(|| detect(&o)) else {
@@ -123,7 +157,11 @@ fn add(out: &mut Loaded, value: Value, kind: Option<Kind>, place: &str) {
         ));
         return;
     };
-    let id = o.get("id").and_then(Value::as_str).unwrap_or("?").to_string();
+    let id = o
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or("?")
+        .to_string();
     let place = format!("{place} (id {id})");
     let before = out.tables.counts();
     match kind {
@@ -160,7 +198,8 @@ fn add(out: &mut Loaded, value: Value, kind: Option<Kind>, place: &str) {
                 if let Some(Value::Array(services)) = services {
                     for (i, mut s) in services.into_iter().enumerate() {
                         if let Value::Object(m) = &mut s {
-                            m.entry("organization_id").or_insert_with(|| org_id.clone().into());
+                            m.entry("organization_id")
+                                .or_insert_with(|| org_id.clone().into());
                         }
                         let place = format!("{place} services item {}", i + 1);
                         if let Some(s) = typed::<Service>(s, &place, out) {
@@ -176,7 +215,12 @@ fn add(out: &mut Loaded, value: Value, kind: Option<Kind>, place: &str) {
 
 /// Records the place of every record the last item added (new records are
 /// appended, so they are the ones past the earlier counts).
-fn note_origins(before: &[usize; 17], after: &Tables, place: &str, origins: &mut HashMap<String, String>) {
+fn note_origins(
+    before: &[usize; 17],
+    after: &Tables,
+    place: &str,
+    origins: &mut HashMap<String, String>,
+) {
     let mut n = 0;
     macro_rules! note {
         ($($field:ident),*) => {$(
@@ -187,9 +231,23 @@ fn note_origins(before: &[usize; 17], after: &Tables, place: &str, origins: &mut
         )*};
     }
     note!(
-        taxonomies, taxonomy_terms, organizations, organization_identifiers, services, locations,
-        service_at_locations, addresses, accessibility, contacts, phones, schedules, service_areas,
-        languages, cost_options, funding, attributes
+        taxonomies,
+        taxonomy_terms,
+        organizations,
+        organization_identifiers,
+        services,
+        locations,
+        service_at_locations,
+        addresses,
+        accessibility,
+        contacts,
+        phones,
+        schedules,
+        service_areas,
+        languages,
+        cost_options,
+        funding,
+        attributes
     );
     let _ = n;
 }
@@ -217,7 +275,12 @@ pub fn package(services: Vec<Service>, taxonomies: Vec<Taxonomy>, t: &Tables) ->
         .locations
         .iter()
         .map(|l| Location {
-            addresses: t.addresses.iter().filter(|a| a.location_id.as_deref() == Some(&l.id)).cloned().collect(),
+            addresses: t
+                .addresses
+                .iter()
+                .filter(|a| a.location_id.as_deref() == Some(&l.id))
+                .cloned()
+                .collect(),
             accessibility: t
                 .accessibility
                 .iter()
