@@ -253,7 +253,7 @@ fn note_origins(
 }
 
 /// The package `reconnect directory export --format json` writes: every
-/// taxonomy with its terms, every organisation with its identifiers, every
+/// taxonomy with its terms (and the terms of no taxonomy), every organisation with its identifiers, every
 /// location with its addresses and accessibility, and every service fully
 /// nested. Importing it gives the same directory back.
 pub fn package(services: Vec<Service>, taxonomies: Vec<Taxonomy>, t: &Tables) -> Value {
@@ -290,8 +290,14 @@ pub fn package(services: Vec<Service>, taxonomies: Vec<Taxonomy>, t: &Tables) ->
             ..l.clone()
         })
         .collect();
+    let loose_terms: Vec<&TaxonomyTerm> = t
+        .taxonomy_terms
+        .iter()
+        .filter(|term| term.taxonomy_id.is_none())
+        .collect();
     serde_json::json!({
         "taxonomies": taxonomies,
+        "taxonomy_terms": loose_terms,
         "organizations": organizations,
         "locations": locations,
         "services": services,

@@ -48,9 +48,7 @@ impl Store {
     pub async fn upsert_directory(&self, feed: &Tables) -> Result<UpsertReport> {
         let mut errors = validate(feed);
         let mut tx = self.begin_read_write().await?;
-        if errors.is_empty() {
-            check_references(&mut tx, feed, &mut errors).await?;
-        }
+        check_references(&mut tx, feed, &mut errors).await?;
         if !errors.is_empty() {
             return Err(StoreError::Invalid(errors));
         }
