@@ -12,6 +12,7 @@ use anyhow::{anyhow, Context};
 use reconnect_domain::openreferral::*;
 use reconnect_domain::postcode::Postcode;
 use reconnect_domain::service_taxonomy;
+use reconnect_store::directory::PostcodeRow;
 use reconnect_store::Store;
 use std::collections::HashMap;
 
@@ -253,11 +254,10 @@ fn uuid(kind: u16, n: usize) -> String {
     format!("d1{kind:06x}-0000-4000-8000-{n:012}")
 }
 
-/// Coordinates of every postcode in the fixture, by normal form.
-fn fixture_postcodes() -> anyhow::Result<(
-    Vec<reconnect_store::directory::PostcodeRow>,
-    HashMap<String, (f64, f64)>,
-)> {
+/// The fixture's rows, and the coordinates of each postcode by normal form.
+type Fixture = (Vec<PostcodeRow>, HashMap<String, (f64, f64)>);
+
+fn fixture_postcodes() -> anyhow::Result<Fixture> {
     let mut reader = csv::Reader::from_reader(POSTCODES_CSV.as_bytes());
     let columns = Columns::from_headers(reader.headers()?)?;
     let mut rows = Vec::new();

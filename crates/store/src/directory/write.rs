@@ -161,12 +161,15 @@ struct Reference<'a> {
     id: &'a str,
 }
 
+/// A reference field: its name, the table it points into, and how to read it.
+type Field<'a, T> = (&'static str, &'static str, fn(&'a T) -> Option<&'a str>);
+
 fn refs<'a, T>(
     out: &mut Vec<Reference<'a>>,
     list: &'a [T],
     from: &'static str,
     id: impl Fn(&'a T) -> &'a str,
-    fields: &[(&'static str, &'static str, fn(&'a T) -> Option<&'a str>)],
+    fields: &[Field<'a, T>],
 ) {
     for x in list {
         for (field, table, get) in fields {
