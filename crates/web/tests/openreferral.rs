@@ -378,6 +378,17 @@ async fn services_near_a_postcode_come_nearest_first_within_the_proximity() {
     assert_eq!(adults["total_items"], 3);
     let mondays = get(&app, "/openreferral/services?day=monday").await.json();
     assert_eq!(mondays["total_items"], 3);
+    let morning = get(
+        &app,
+        "/openreferral/services?day=WE&start_time=09:00&end_time=16:00",
+    )
+    .await
+    .json();
+    assert_eq!(morning["total_items"], 3);
+    let late = get(&app, "/openreferral/services?start_time=10:00")
+        .await
+        .json();
+    assert_eq!(late["total_items"], 1, "only the example opens at 10:00");
 }
 
 #[tokio::test]
@@ -427,6 +438,11 @@ async fn bad_requests_get_a_clear_problem_document() {
             "minimum_age must be",
         ),
         ("/openreferral/services?day=someday", 400, "day must be"),
+        (
+            "/openreferral/services?start_time=9am",
+            400,
+            "start_time must be a time",
+        ),
         (
             "/openreferral/services?taxonomy_term_id=housing",
             400,

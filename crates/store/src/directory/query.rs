@@ -27,6 +27,10 @@ pub struct ServiceFilter {
     pub maximum_age: Option<i64>,
     /// Services open on this day (`MO`..`SU`) by one of their schedules.
     pub day: Option<String>,
+    /// Services with a schedule opening at or after this time (`HH:MM`).
+    pub start_time: Option<String>,
+    /// Services with a schedule closing at or before this time (`HH:MM`).
+    pub end_time: Option<String>,
 }
 
 /// Service-at-locations near a point, within a radius in metres.
@@ -78,11 +82,24 @@ fn conditions(f: &ServiceFilter, binds: &mut Vec<Cell>) -> String {
         let n = next(binds, Cell::Int(Some(age)));
         parts.push(format!("s.maximum_age <= ${n}"));
     }
+    // Day and times must hold for the same schedule.
+    let mut schedule = Vec::new();
     if let Some(day) = &f.day {
         let n = next(binds, Cell::text(&like_contains(day)));
+        schedule.push(format!("d.byday LIKE ${n} ESCAPE '\\'"));
+    }
+    if let Some(t) = &f.start_time {
+        let n = next(binds, Cell::text(t));
+        schedule.push(format!("SUBSTR(d.opens_at, 1, 5) >= ${n}"));
+    }
+    if let Some(t) = &f.end_time {
+        let n = next(binds, Cell::text(t));
+        schedule.push(format!("SUBSTR(d.closes_at, 1, 5) <= ${n}"));
+    }
+    if !schedule.is_empty() {
         parts.push(format!(
-            "EXISTS (SELECT 1 FROM dir_schedule d WHERE d.service_id = s.id \
-             AND d.byday LIKE ${n} ESCAPE '\\')"
+            "EXISTS (SELECT 1 FROM dir_schedule d WHERE d.service_id = s.id AND {})",
+            schedule.join(" AND ")
         ));
     }
     parts.join(" AND ")

@@ -11,7 +11,7 @@ use reconnect_domain::openreferral::validate::validate;
 use reconnect_domain::openreferral::Tables;
 use reconnect_domain::FieldError;
 use sqlx::AnyConnection;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// What an upsert did to one table.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -115,32 +115,45 @@ async fn upsert<R: Record>(
     if rows.is_empty() {
         return Ok(());
     }
-    let select = format!("{} WHERE id = $1", R::select());
     let upsert = R::upsert_sql();
     let counts = report.tables.entry(R::TABLE).or_default();
-    for row in rows {
-        let mut cells = row.cells()?;
-        let stored = sqlx::query(&select)
-            .bind(row.id())
-            .fetch_optional(&mut *conn)
-            .await?
-            .map(|r| read_row(&r, R::COLUMNS))
-            .transpose()?;
-        match &stored {
-            Some(old) => fill_missing(&mut cells, old, R::COLUMNS),
-            None => stamp_now(&mut cells, R::COLUMNS, now),
+    for chunk in rows.chunks(super::CHUNK) {
+        // What is stored for this chunk's ids, read in one query.
+        let sql = format!(
+            "{} WHERE id IN ({})",
+            R::select(),
+            param_list(1, chunk.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for row in chunk {
+            q = q.bind(row.id());
         }
-        match stored {
-            Some(old) if old == cells => {
-                counts.unchanged += 1;
-                continue;
+        let mut stored: HashMap<String, Vec<Cell>> = HashMap::new();
+        for r in q.fetch_all(&mut *conn).await? {
+            let cells = read_row(&r, R::COLUMNS)?;
+            if let Some(Cell::Text(Some(id))) = cells.first() {
+                stored.insert(id.clone(), cells);
             }
-            Some(_) => counts.changed += 1,
-            None => counts.added += 1,
         }
-        bind_cells(sqlx::query(&upsert), cells)
-            .execute(&mut *conn)
-            .await?;
+        for row in chunk {
+            let mut cells = row.cells()?;
+            let old = stored.remove(row.id());
+            match &old {
+                Some(old) => fill_missing(&mut cells, old, R::COLUMNS),
+                None => stamp_now(&mut cells, R::COLUMNS, now),
+            }
+            match old {
+                Some(old) if old == cells => {
+                    counts.unchanged += 1;
+                    continue;
+                }
+                Some(_) => counts.changed += 1,
+                None => counts.added += 1,
+            }
+            bind_cells(sqlx::query(&upsert), cells)
+                .execute(&mut *conn)
+                .await?;
+        }
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 use crate::ApiError;
 use reconnect_domain::geo::MAX_PROXIMITY_M;
+use reconnect_domain::openreferral::validate::parse_time_of_day;
 use reconnect_domain::openreferral::PageRequest;
 use reconnect_domain::postcode::Postcode;
 use reconnect_domain::FieldError;
@@ -65,6 +66,17 @@ impl Params {
                 })
                 .transpose()
         };
+        let time = |name: &str| -> Result<Option<String>, ApiError> {
+            self.get(name)
+                .map(|v| {
+                    parse_time_of_day(v.trim())
+                        .map(|m| format!("{:02}:{:02}", m / 60, m % 60))
+                        .ok_or_else(|| {
+                            ApiError::bad_request(format!("{name} must be a time like 09:30"))
+                        })
+                })
+                .transpose()
+        };
         Ok(ServiceFilter {
             search: self.get("search").map(str::to_string),
             taxonomy_term_id: id("taxonomy_term_id")?,
@@ -72,6 +84,8 @@ impl Params {
             minimum_age: self.age("minimum_age")?,
             maximum_age: self.age("maximum_age")?,
             day,
+            start_time: time("start_time")?,
+            end_time: time("end_time")?,
         })
     }
 
