@@ -8,7 +8,6 @@
 ALTER TABLE dir_service_area ADD COLUMN service_area TEXT;
 ALTER TABLE dir_accessibility ADD COLUMN accessibility TEXT;
 ALTER TABLE dir_taxonomy_term ADD COLUMN term TEXT;
-CREATE INDEX dir_service_status ON dir_service(status, name);
 
 INSERT INTO dir_taxonomy (id, name, description, uri, version) VALUES
     ('7b1e2a40-6c1d-4e0b-9a51-000000000000', 'RECONNECT community services', 'Kinds of community service that people leaving prison are linked to for health, housing and wellbeing.', NULL, '1');

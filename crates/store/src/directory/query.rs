@@ -62,16 +62,16 @@ fn conditions(f: &ServiceFilter, binds: &mut Vec<Cell>) -> String {
     if let Some(term) = &f.taxonomy_term_id {
         let n = next(binds, Cell::text(term));
         parts.push(format!(
-            "EXISTS (SELECT 1 FROM dir_attribute a WHERE a.taxonomy_term_id = ${n} \
-             AND a.link_entity = 'service' AND a.link_id = s.id)"
+            "s.id IN (SELECT a.link_id FROM dir_attribute a WHERE a.taxonomy_term_id = ${n} \
+             AND a.link_entity = 'service')"
         ));
     }
     if let Some(taxonomy) = &f.taxonomy_id {
         let n = next(binds, Cell::text(taxonomy));
         parts.push(format!(
-            "EXISTS (SELECT 1 FROM dir_attribute a JOIN dir_taxonomy_term t \
+            "s.id IN (SELECT a.link_id FROM dir_attribute a JOIN dir_taxonomy_term t \
              ON t.id = a.taxonomy_term_id WHERE t.taxonomy_id = ${n} \
-             AND a.link_entity = 'service' AND a.link_id = s.id)"
+             AND a.link_entity = 'service')"
         ));
     }
     if let Some(age) = f.minimum_age {
