@@ -28,6 +28,7 @@
 mod allocation;
 mod care_plan;
 mod contacts;
+pub mod directory;
 mod engagement;
 mod journeys;
 mod messages;
@@ -679,6 +680,8 @@ pub async fn seed(
     tracing::info!(referrals, "demo referrals waiting for triage");
     allocation::seed(store, &site_ids).await?;
     engagement::seed(store, &site_ids).await?;
+    let services = directory::seed(store).await?;
+    tracing::info!(services, "demo services directory");
     onward_referrals::seed(store, &workers).await?;
     let episodes = episodes_by_state.iter().map(|(_, n)| n).sum();
     tracing::info!(

@@ -10,4 +10,6 @@
 pub mod commands;
 pub mod config;
 pub mod demo;
+// Open Referral UK feeds in and out (issue 5).
+pub mod feed;
 pub mod jobs;

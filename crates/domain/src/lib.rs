@@ -40,6 +40,8 @@ pub mod validation;
 pub mod window;
 // Services directory (issue 5): staff search and service pages.
 pub mod opening_hours;
+// The Open Referral UK directory feed (issue 5).
+pub mod openreferral;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use email::EmailAddress;

@@ -58,6 +58,8 @@ pub mod directory_person;
 pub mod directory_search;
 pub mod service_curation;
 pub mod service_detail;
+// The Open Referral UK directory feed (issue 5).
+pub mod directory;
 
 pub use audit::{Actor, AuditEntry, AuditFilter, AuditRecord};
 pub use engine::Engine;

@@ -112,6 +112,9 @@ mod users;
 // Services directory staff search and curation (issue 5).
 #[path = "conformance/directory_search.rs"]
 mod directory_search;
+// The Open Referral UK directory feed (issue 5).
+#[path = "conformance/directory.rs"]
+mod directory;
 
 #[track_caller]
 fn assert_forbidden<T: Debug>(r: Result<T, StoreError>) {

@@ -16,6 +16,8 @@ pub mod assets;
 mod error;
 mod journey;
 pub mod middleware;
+// The public Open Referral UK directory feed (issue 5).
+pub mod openreferral;
 pub mod pages;
 pub mod password;
 pub mod routes;

@@ -1080,7 +1080,56 @@ fn message_routes() -> Vec<Route> {
 
 /// The public Open Referral UK 3.0 feed under /openreferral (issue 5).
 fn openreferral_routes() -> Vec<Route> {
-    vec![]
+    use crate::openreferral::handlers as h;
+    use Access::Public;
+    use Method as M;
+    vec![
+        r(M::GET, "/openreferral", Public, get(h::about)),
+        r(M::GET, "/openreferral/", Public, get(h::about)),
+        r(M::GET, "/openreferral/services", Public, get(h::services)),
+        r(
+            M::GET,
+            "/openreferral/services/{service_id}",
+            Public,
+            get(h::service),
+        ),
+        r(
+            M::GET,
+            "/openreferral/service_at_locations",
+            Public,
+            get(h::service_at_locations),
+        ),
+        r(
+            M::GET,
+            "/openreferral/service_at_locations/{service_at_location_id}",
+            Public,
+            get(h::service_at_location),
+        ),
+        r(
+            M::GET,
+            "/openreferral/taxonomies",
+            Public,
+            get(h::taxonomies),
+        ),
+        r(
+            M::GET,
+            "/openreferral/taxonomies/{taxonomy_id}",
+            Public,
+            get(h::taxonomy),
+        ),
+        r(
+            M::GET,
+            "/openreferral/taxonomy_terms",
+            Public,
+            get(h::taxonomy_terms),
+        ),
+        r(
+            M::GET,
+            "/openreferral/taxonomy_terms/{taxonomy_term_id}",
+            Public,
+            get(h::taxonomy_term),
+        ),
+    ]
 }
 
 /// Staff pages and API for the services directory (issue 5). Staff at

@@ -5,9 +5,11 @@
 //! the configuration is wrong (clap uses 2 for usage errors too).
 
 pub mod check_config;
+pub mod directory;
 pub mod jobs;
 mod logging;
 pub mod migrate;
+pub mod postcodes;
 pub mod seed;
 pub mod serve;
 pub mod user;
@@ -66,6 +68,39 @@ pub enum Command {
     /// Background jobs (reminders, message delivery).
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// The services directory as Open Referral UK 3.0 JSON or CSV tables.
+    #[command(subcommand)]
+    Directory(DirectoryCommand),
+    /// Postcode coordinates from the ONS Postcode Directory.
+    #[command(subcommand)]
+    Postcodes(PostcodesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DirectoryCommand {
+    /// Add or update services from an Open Referral UK JSON feed (a record,
+    /// a page, an array or an export) or a folder of the profile's CSV
+    /// tables, by id. Writes nothing if any record is refused.
+    Import {
+        #[arg(value_name = "FILE_OR_DIR")]
+        path: PathBuf,
+    },
+    /// Write the whole directory out as JSON (one file) or CSV (a folder of tables).
+    Export {
+        #[arg(long, value_enum, default_value = "json")]
+        format: directory::Format,
+        #[arg(value_name = "OUT")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PostcodesCommand {
+    /// Load postcodes and their coordinates from an ONS Postcode Directory CSV (streamed).
+    Import {
+        #[arg(value_name = "FILE")]
+        path: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -209,6 +244,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Jobs(JobsCommand::List) => {
             jobs::list(&load(file, None)?).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Directory(DirectoryCommand::Import { path }) => {
+            directory::import(&load(file, None)?, &path).await
+        }
+        Command::Directory(DirectoryCommand::Export { format, out }) => {
+            directory::export(&load(file, None)?, format, &out).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Postcodes(PostcodesCommand::Import { path }) => {
+            postcodes::import(&load(file, None)?, &path).await?;
             Ok(ExitCode::SUCCESS)
         }
     }
