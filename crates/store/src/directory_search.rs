@@ -229,17 +229,6 @@ type ScheduleRow = (
 );
 
 impl Store {
-    /// The coordinates of a postcode in use, from the postcode table.
-    pub async fn postcode_coordinates(&self, postcode: &Postcode) -> Result<Option<Coordinates>> {
-        let row: Option<(f64, f64)> = sqlx::query_as(
-            "SELECT latitude, longitude FROM postcode WHERE postcode = $1 AND terminated = 0",
-        )
-        .bind(postcode.compact())
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.and_then(|(lat, lon)| Coordinates::new(lat, lon).ok()))
-    }
-
     /// Services matching `q`, nearest first when searching near a place
     /// (else by name). Only for roles that work at sites.
     pub async fn search_services(
