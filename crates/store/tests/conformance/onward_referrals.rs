@@ -108,7 +108,9 @@ fn reason(s: &str) -> Reason {
 
 async fn drafts_are_scoped_to_the_episode_and_audited(db: &TestDb) {
     let w = world(db).await;
-    let service = db.dir_service_with_terms("Forward Leeds", &["substance-misuse"]).await;
+    let service = db
+        .dir_service_with_terms("Forward Leeds", &["substance-misuse"])
+        .await;
     let id = draft(db, &w, &service, Part::default_parts()).await;
     // Sending the same form again saves it once.
     db.store
@@ -265,7 +267,9 @@ async fn sending_needs_consent_for_every_kind_of_partner(db: &TestDb) {
 
 async fn only_a_site_manager_may_override_and_it_is_audited(db: &TestDb) {
     let w = world(db).await;
-    let gp = db.dir_service_with_terms("Leeds GP", &["gp-primary-care"]).await;
+    let gp = db
+        .dir_service_with_terms("Leeds GP", &["gp-primary-care"])
+        .await;
     let id = draft(db, &w, &gp, vec![Part::NhsNumber]).await;
     let why = reason("Urgent medication on release; the person agreed by phone");
     assert_forbidden(
@@ -296,7 +300,9 @@ async fn only_a_site_manager_may_override_and_it_is_audited(db: &TestDb) {
 
 async fn the_snapshot_holds_exactly_the_chosen_parts_and_never_changes(db: &TestDb) {
     let w = world(db).await;
-    let service = db.dir_service_with_terms("Forward Leeds", &["substance-misuse"]).await;
+    let service = db
+        .dir_service_with_terms("Forward Leeds", &["substance-misuse"])
+        .await;
     consent(db, &w.worker, w.episode, SharingPartner::SubstanceMisuse).await;
     db.store
         .add_case_note(
@@ -341,7 +347,9 @@ async fn the_snapshot_holds_exactly_the_chosen_parts_and_never_changes(db: &Test
 
 async fn transitions_follow_the_state_machine_with_history(db: &TestDb) {
     let w = world(db).await;
-    let service = db.dir_service_with_terms("Forward Leeds", &["substance-misuse"]).await;
+    let service = db
+        .dir_service_with_terms("Forward Leeds", &["substance-misuse"])
+        .await;
     consent(db, &w.worker, w.episode, SharingPartner::SubstanceMisuse).await;
     let id = draft(db, &w, &service, Part::default_parts()).await;
     let act = |v: i64, a: Action| {
@@ -428,7 +436,9 @@ async fn transitions_follow_the_state_machine_with_history(db: &TestDb) {
 
 async fn site_lists_and_measures(db: &TestDb) {
     let w = world(db).await;
-    let service = db.dir_service_with_terms("Forward Leeds", &["substance-misuse"]).await;
+    let service = db
+        .dir_service_with_terms("Forward Leeds", &["substance-misuse"])
+        .await;
     consent(db, &w.worker, w.episode, SharingPartner::SubstanceMisuse).await;
     db.advance(Duration::days(2));
     let waiting = draft(db, &w, &service, vec![]).await;
