@@ -34,6 +34,7 @@ mod messages;
 mod names;
 mod person_details;
 mod referrals;
+pub mod scale;
 
 use anyhow::{anyhow, bail, Context};
 use journeys::{plan_journeys, Journey, Step};
