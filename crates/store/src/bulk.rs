@@ -61,9 +61,12 @@ pub struct BulkTable {
     pub columns: &'static [&'static str],
 }
 
-/// Bound parameters per statement: under SQLite's limit (32,766) and
-/// PostgreSQL's (65,535), and small enough to keep statements quick to bind.
-const MAX_PARAMS: usize = 16_000;
+/// Bound parameters per statement. On SQLite, binding `$n` looks the name
+/// up among all the statement's parameters, so the cost of a statement grows
+/// with the square of its parameters: a few hundred is quickest. PostgreSQL
+/// binds by position, and allows up to 65,535.
+const SQLITE_MAX_PARAMS: usize = 100;
+const POSTGRES_MAX_PARAMS: usize = 16_000;
 /// Rows per statement, at most.
 const MAX_ROWS: usize = 1_000;
 /// Commit after about this many rows, so SQLite's write-ahead log can be
@@ -132,7 +135,11 @@ impl BulkLoader {
     /// to a statement. Returns how many were written.
     pub async fn insert(&mut self, table: &BulkTable, rows: &[Vec<BulkValue>]) -> Result<u64> {
         let width = table.columns.len().max(1);
-        let per_statement = (MAX_PARAMS / width).clamp(1, MAX_ROWS);
+        let max_params = match self.engine {
+            Engine::Sqlite => SQLITE_MAX_PARAMS,
+            Engine::Postgres => POSTGRES_MAX_PARAMS,
+        };
+        let per_statement = (max_params / width).clamp(1, MAX_ROWS);
         for chunk in rows.chunks(per_statement) {
             if !self.in_transaction {
                 let begin = match self.engine {

@@ -79,7 +79,7 @@ const ENGAGEMENTS: [(u32, Engagement); 4] = [
         Engagement {
             two_way: 0.85,
             attends: 0.85,
-            contact_days: (21, 45),
+            contact_days: (12, 28),
             appointment_days: (45, 90),
         },
     ),
@@ -88,7 +88,7 @@ const ENGAGEMENTS: [(u32, Engagement); 4] = [
         Engagement {
             two_way: 0.55,
             attends: 0.6,
-            contact_days: (25, 50),
+            contact_days: (15, 32),
             appointment_days: (50, 100),
         },
     ),
@@ -97,7 +97,7 @@ const ENGAGEMENTS: [(u32, Engagement); 4] = [
         Engagement {
             two_way: 0.2,
             attends: 0.3,
-            contact_days: (30, 60),
+            contact_days: (18, 40),
             appointment_days: (60, 120),
         },
     ),

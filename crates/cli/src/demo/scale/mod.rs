@@ -245,3 +245,6 @@ fn site_contexts(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests;
