@@ -91,6 +91,8 @@ mod people;
 mod person_details;
 #[path = "conformance/referrals.rs"]
 mod referrals;
+#[path = "conformance/plans.rs"]
+mod plans;
 #[path = "conformance/schema.rs"]
 mod schema;
 #[path = "conformance/sessions.rs"]
