@@ -7,6 +7,9 @@
 #          [--engine sqlite|postgres|both] [--seconds N] [--connections N]
 #          [--reuse]
 #   --reuse  keep a dataset already loaded by an earlier run (same scale)
+# Environment: RECONNECT_BIN (a built binary to use instead of the release
+# build), RECONNECT_BENCH_POSTGRES_ADMIN (an administrator URL; default the
+# local server as postgres), CI=true (install missing tools with apt-get).
 #
 # Everything listens on 127.0.0.1 only; every process started here is ended
 # by its PID on exit. Results are printed and saved under bench/results/.
@@ -53,8 +56,14 @@ for e in $engines; do
   esac
 done
 
-cargo build --release --locked -q -p reconnect >&2
-bin="$root/target/release/reconnect"
+# RECONNECT_BIN names a binary already built (CI's debug build); otherwise the
+# release build is made and used.
+if [ -n "${RECONNECT_BIN:-}" ]; then
+  bin="$RECONNECT_BIN"
+else
+  cargo build --release --locked -q -p reconnect >&2
+  bin="$root/target/release/reconnect"
+fi
 data="$root/data/bench"
 mkdir -p "$data" "$root/bench/results"
 tmp=$(mktemp -d)

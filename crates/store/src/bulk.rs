@@ -16,7 +16,10 @@ use sqlx::{Any, Executor};
 /// One value of a row to load.
 #[derive(Clone, Debug, PartialEq)]
 pub enum BulkValue {
+    /// A missing text value (PostgreSQL types a NULL parameter).
     Null,
+    /// A missing integer value.
+    NullInt,
     Int(i64),
     Real(f64),
     Text(String),
@@ -48,9 +51,21 @@ impl From<&'static str> for BulkValue {
     }
 }
 
-impl<T: Into<BulkValue>> From<Option<T>> for BulkValue {
-    fn from(v: Option<T>) -> Self {
-        v.map_or(BulkValue::Null, Into::into)
+impl From<Option<i64>> for BulkValue {
+    fn from(v: Option<i64>) -> Self {
+        v.map_or(BulkValue::NullInt, BulkValue::Int)
+    }
+}
+
+impl From<Option<String>> for BulkValue {
+    fn from(v: Option<String>) -> Self {
+        v.map_or(BulkValue::Null, BulkValue::Text)
+    }
+}
+
+impl From<Option<&'static str>> for BulkValue {
+    fn from(v: Option<&'static str>) -> Self {
+        v.map_or(BulkValue::Null, BulkValue::Static)
     }
 }
 
@@ -163,6 +178,7 @@ impl BulkLoader {
                 for value in row {
                     query = match value {
                         BulkValue::Null => query.bind(None::<String>),
+                        BulkValue::NullInt => query.bind(None::<i64>),
                         BulkValue::Int(v) => query.bind(*v),
                         BulkValue::Real(v) => query.bind(*v),
                         BulkValue::Text(v) => query.bind(v.clone()),
