@@ -75,7 +75,10 @@ fn a_database_with_data_is_refused_unless_forced_and_then_cleared() {
     let (code, out, err) = s.run(&["demo", "--scale", "site", "--seed", "4"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("400 people"), "{out}");
-    assert!(out.contains("worker1.site001@scale.reconnect.test"), "{out}");
+    assert!(
+        out.contains("worker1.site001@scale.reconnect.test"),
+        "{out}"
+    );
 
     let (code, _, err) = s.run(&["demo", "--scale", "site"]);
     assert_eq!(code, 1, "{err}");

@@ -89,10 +89,10 @@ mod messages;
 mod people;
 #[path = "conformance/person_details.rs"]
 mod person_details;
-#[path = "conformance/referrals.rs"]
-mod referrals;
 #[path = "conformance/plans.rs"]
 mod plans;
+#[path = "conformance/referrals.rs"]
+mod referrals;
 #[path = "conformance/schema.rs"]
 mod schema;
 #[path = "conformance/sessions.rs"]

@@ -95,7 +95,10 @@ fn remove_sqlite_files(url: &DatabaseUrl) -> anyhow::Result<()> {
         match std::fs::remove_file(&name) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => bail!("cannot remove {}: {e}", std::path::Path::new(&name).display()),
+            Err(e) => bail!(
+                "cannot remove {}: {e}",
+                std::path::Path::new(&name).display()
+            ),
         }
     }
     Ok(())
@@ -119,12 +122,7 @@ async fn run_scale(store: &Store, size: Scale, seed: u64) -> anyhow::Result<()> 
     );
     println!(
         "  {} sites in {} regions, {} staff, {} people over {} year(s), {} directory services",
-        shape.sites,
-        shape.regions,
-        summary.staff,
-        shape.people,
-        shape.years,
-        shape.services
+        shape.sites, shape.regions, summary.staff, shape.people, shape.years, shape.services
     );
     let breakdown = summary
         .episodes_by_state

@@ -114,7 +114,9 @@ async fn person_history_reads_by_episode(db: &TestDb) {
     uses_index(db, &events, "episode_event_episode", "episode_event", "ev");
     let contacts = plan(
         db,
-        &format!("SELECT id, at, summary FROM contact c WHERE c.episode_id = {ID} ORDER BY c.at DESC"),
+        &format!(
+            "SELECT id, at, summary FROM contact c WHERE c.episode_id = {ID} ORDER BY c.at DESC"
+        ),
     )
     .await;
     uses_index(db, &contacts, "contact_episode", "contact", "c");
@@ -176,7 +178,13 @@ async fn needs_attention_reads_by_site_and_episode(db: &TestDb) {
         ),
     )
     .await;
-    uses_index(db, &missed, "appointment_episode_state", "appointment", "appointment");
+    uses_index(
+        db,
+        &missed,
+        "appointment_episode_state",
+        "appointment",
+        "appointment",
+    );
 }
 
 async fn national_aggregate_counts_through_indexes(db: &TestDb) {

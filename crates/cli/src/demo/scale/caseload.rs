@@ -130,14 +130,23 @@ const PRISON_CONTACT: [(&str, &str); 3] = [
 const COMMUNITY_CONTACT: [(&str, &str); 5] = [
     ("phone", "Phone call to check in on how things are going"),
     ("text", "Text to remind them of their appointment"),
-    ("community_meeting", "Met in town to go to the GP surgery together"),
-    ("home_visit", "Home visit to check their housing and medication"),
+    (
+        "community_meeting",
+        "Met in town to go to the GP surgery together",
+    ),
+    (
+        "home_visit",
+        "Home visit to check their housing and medication",
+    ),
     ("phone", "Phone call about their benefits claim"),
 ];
 
 const APPOINTMENTS: [(&str, &str); 6] = [
     ("GP registration", "Local health centre"),
-    ("Drug and alcohol service assessment", "Recovery service hub"),
+    (
+        "Drug and alcohol service assessment",
+        "Recovery service hub",
+    ),
     ("Housing options interview", "Council offices"),
     ("Jobcentre Plus appointment", "Jobcentre Plus"),
     ("Mental health team review", "Community mental health team"),
@@ -169,7 +178,8 @@ fn text(s: &str) -> BulkValue {
 
 /// Builds one site's rows.
 pub fn build(ctx: &SiteContext) -> anyhow::Result<SiteRows> {
-    let mut rng = StdRng::seed_from_u64(ctx.seed ^ (ctx.number as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let mut rng =
+        StdRng::seed_from_u64(ctx.seed ^ (ctx.number as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
     let mut rows = Rows::default();
     let mut states = vec![0usize; EpisodeState::ALL.len()];
     let now_ms = day_ms(ctx.today);
@@ -179,10 +189,14 @@ pub fn build(ctx: &SiteContext) -> anyhow::Result<SiteRows> {
         let global = ctx.first_person + k as u64;
         let referred = ctx.today - Duration::days(rng.gen_range(1..=span_days));
         let worker = pick(&mut rng, &ctx.workers).cloned().unwrap_or_default();
-        let person_id = person(ctx, &mut rng, &mut rows, global, referred, &worker, &site_text)?;
+        let person_id = person(
+            ctx, &mut rng, &mut rows, global, referred, &worker, &site_text,
+        )?;
         let engagement = weighted(&mut rng, &ENGAGEMENTS).unwrap_or(ENGAGEMENTS[0].1);
         let first = journey::plan(&mut rng, ctx.id, referred, ctx.today, now_ms);
-        let first_id = episode(ctx, &mut rng, &mut rows, &first, &person_id, None, &worker, engagement, now_ms);
+        let first_id = episode(
+            ctx, &mut rng, &mut rows, &first, &person_id, None, &worker, engagement, now_ms,
+        );
         count(&mut states, first.state());
         // About one in twelve people whose support ended are referred again.
         if let Some(ended) = first.ended_at {
@@ -191,7 +205,17 @@ pub fn build(ctx: &SiteContext) -> anyhow::Result<SiteRows> {
                 let date = from_ms(again);
                 let second = journey::plan(&mut rng, ctx.id, date, ctx.today, now_ms);
                 count(&mut states, second.state());
-                episode(ctx, &mut rng, &mut rows, &second, &person_id, Some(first_id), &worker, engagement, now_ms);
+                episode(
+                    ctx,
+                    &mut rng,
+                    &mut rows,
+                    &second,
+                    &person_id,
+                    Some(first_id),
+                    &worker,
+                    engagement,
+                    now_ms,
+                );
             }
         }
     }
@@ -261,7 +285,11 @@ fn person(
     let created = day_ms(referred) + rng.gen_range(8 * 3_600_000..9 * 3_600_000);
     let id = uuid_at(rng, created);
     let woman = rng.gen_bool(0.05);
-    let group_weights: Vec<(u32, usize)> = GROUPS.iter().enumerate().map(|(i, g)| (g.weight, i)).collect();
+    let group_weights: Vec<(u32, usize)> = GROUPS
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (g.weight, i))
+        .collect();
     let group = GROUPS
         .get(weighted(rng, &group_weights).unwrap_or(0))
         .ok_or_else(|| anyhow::anyhow!("scale data: no name group"))?;
@@ -360,7 +388,9 @@ fn episode(
             text(worker),
             BulkValue::Static("transition"),
             BulkValue::Static(e.action),
-            e.from.map(|s| BulkValue::Static(s.as_str())).unwrap_or(BulkValue::Null),
+            e.from
+                .map(|s| BulkValue::Static(s.as_str()))
+                .unwrap_or(BulkValue::Null),
             BulkValue::Static(e.to.as_str()),
             BulkValue::Text(e.summary.clone()),
             e.reason.clone().into(),
@@ -390,13 +420,26 @@ fn episode(
         text(&id),
         BulkValue::Static("take_part"),
         BulkValue::Static("voluntary"),
-        BulkValue::Static(if rng.gen_bool(0.6) { "verbal" } else { "signed_form" }),
+        BulkValue::Static(if rng.gen_bool(0.6) {
+            "verbal"
+        } else {
+            "signed_form"
+        }),
         BulkValue::Text(iso(from_ms(accepted))),
         BulkValue::Int(accepted),
         text(worker),
     ]);
     let end = j.ended_at.unwrap_or(now_ms);
-    contacts(rng, rows, &id, worker, engagement, accepted, j.released_at, end);
+    contacts(
+        rng,
+        rows,
+        &id,
+        worker,
+        engagement,
+        accepted,
+        j.released_at,
+        end,
+    );
     appointments(rng, rows, &id, worker, engagement, j, accepted, end, now_ms);
     id
 }
@@ -464,24 +507,31 @@ fn appointments(
             break;
         }
         let id = uuid_at(rng, booked_at);
-        let (state, dna, reason, summary): (&str, Option<&str>, Option<&str>, &str) =
-            if recorded_at >= now_ms || recorded_at >= limit {
-                ("booked", None, None, "Booked")
-            } else if rng.gen_bool(0.05) {
-                ("cancelled", None, Some("The service cancelled the appointment"), "Cancelled")
-            } else if rng.gen_bool(e.attends) {
-                if rng.gen_bool(0.12) {
-                    ("late", None, None, "Attended late")
-                } else {
-                    ("attended", None, None, "Attended")
-                }
+        let (state, dna, reason, summary): (&str, Option<&str>, Option<&str>, &str) = if recorded_at
+            >= now_ms
+            || recorded_at >= limit
+        {
+            ("booked", None, None, "Booked")
+        } else if rng.gen_bool(0.05) {
+            (
+                "cancelled",
+                None,
+                Some("The service cancelled the appointment"),
+                "Cancelled",
+            )
+        } else if rng.gen_bool(e.attends) {
+            if rng.gen_bool(0.12) {
+                ("late", None, None, "Attended late")
             } else {
-                match rng.gen_range(0..3) {
+                ("attended", None, None, "Attended")
+            }
+        } else {
+            match rng.gen_range(0..3) {
                     0 => ("did_not_attend", Some("acceptable"), None, "Did not attend: acceptable reason, for example illness or a clash with another appointment"),
                     1 => ("did_not_attend", Some("logistics"), None, "Did not attend: travel or other practical problems"),
                     _ => ("did_not_attend", Some("unacceptable"), None, "Did not attend: no acceptable reason"),
                 }
-            };
+        };
         let done = state != "booked";
         let updated = if done { recorded_at } else { booked_at };
         rows.appointment.push(vec![

@@ -17,14 +17,35 @@ use reconnect_store::bulk::{BulkTable, BulkValue};
 
 const KINDS: [(&str, &str); 10] = [
     ("Housing advice", "Help to find and keep somewhere to live"),
-    ("Drug and alcohol recovery", "Treatment and recovery support for drug and alcohol use"),
+    (
+        "Drug and alcohol recovery",
+        "Treatment and recovery support for drug and alcohol use",
+    ),
     ("Food bank", "Emergency food parcels, by referral"),
-    ("Mental health support", "Talking therapies and crisis support"),
-    ("Employment support", "Help with CVs, training and finding work"),
-    ("Debt and benefits advice", "Advice on debt, benefits and bank accounts"),
-    ("Peer support group", "Weekly group run by people with lived experience"),
-    ("Dental access", "Urgent and routine dental care for people without a dentist"),
-    ("Family support", "Help to rebuild contact with children and family"),
+    (
+        "Mental health support",
+        "Talking therapies and crisis support",
+    ),
+    (
+        "Employment support",
+        "Help with CVs, training and finding work",
+    ),
+    (
+        "Debt and benefits advice",
+        "Advice on debt, benefits and bank accounts",
+    ),
+    (
+        "Peer support group",
+        "Weekly group run by people with lived experience",
+    ),
+    (
+        "Dental access",
+        "Urgent and routine dental care for people without a dentist",
+    ),
+    (
+        "Family support",
+        "Help to rebuild contact with children and family",
+    ),
     ("Sexual health clinic", "Testing, treatment and advice"),
 ];
 

@@ -66,8 +66,10 @@ mod tests {
         let a = nhs_numbers(1);
         assert!(a.len() > 900_000);
         assert_eq!(a.iter().collect::<HashSet<_>>().len(), a.len());
-        assert!(a.iter().take(100).all(|n| n.starts_with("999")
-            && NhsNumber::parse(n).is_ok()));
+        assert!(a
+            .iter()
+            .take(100)
+            .all(|n| n.starts_with("999") && NhsNumber::parse(n).is_ok()));
         assert_ne!(a.first(), nhs_numbers(2).first());
     }
 
@@ -82,6 +84,9 @@ mod tests {
     fn uuids_follow_the_seed() {
         let mut a = StdRng::seed_from_u64(3);
         let mut b = StdRng::seed_from_u64(3);
-        assert_eq!(uuid_at(&mut a, 1_700_000_000_000), uuid_at(&mut b, 1_700_000_000_000));
+        assert_eq!(
+            uuid_at(&mut a, 1_700_000_000_000),
+            uuid_at(&mut b, 1_700_000_000_000)
+        );
     }
 }

@@ -120,13 +120,7 @@ impl Walk<'_> {
 }
 
 /// Plans an episode referred on `referred` to `site`.
-pub fn plan(
-    rng: &mut StdRng,
-    site: SiteId,
-    referred: Date,
-    today: Date,
-    now_ms: i64,
-) -> Journey {
+pub fn plan(rng: &mut StdRng, site: SiteId, referred: Date, today: Date, now_ms: i64) -> Journey {
     let roll = rng.gen_range(0..100u32);
     let mut acc = 0;
     let mut source = SOURCES[0];

@@ -123,13 +123,7 @@ pub async fn seed(
     let mut rng = StdRng::seed_from_u64(seed);
     let now_ms = day_ms(today);
     let founded = now_ms - (i64::from(shape.years) * 365 + 30) * 86_400_000;
-    let frame = staff::build(
-        &mut rng,
-        shape.sites,
-        shape.regions,
-        founded,
-        password_hash,
-    )?;
+    let frame = staff::build(&mut rng, shape.sites, shape.regions, founded, password_hash)?;
     let directory = directory::build(
         &mut rng,
         shape.services,
@@ -173,7 +167,10 @@ pub async fn seed(
     builder
         .await
         .map_err(|e| anyhow!("scale data: the builder stopped: {e}"))?;
-    let rows = loader.finish().await.context("cannot finish the bulk load")?;
+    let rows = loader
+        .finish()
+        .await
+        .context("cannot finish the bulk load")?;
     progress.finish();
     store
         .analyze()
@@ -211,7 +208,11 @@ fn site_contexts(
     today: Date,
     nhs_numbers: Arc<Vec<String>>,
 ) -> anyhow::Result<Vec<SiteContext>> {
-    let weights: Vec<f64> = frame.sites.iter().map(|_| rng.gen_range(0.5..1.5)).collect();
+    let weights: Vec<f64> = frame
+        .sites
+        .iter()
+        .map(|_| rng.gen_range(0.5..1.5))
+        .collect();
     let total: f64 = weights.iter().sum();
     let mut out = Vec::with_capacity(frame.sites.len());
     let mut first_person = 0u64;

@@ -119,7 +119,7 @@ mod tests {
         let names: HashSet<String> = (0..150).map(|i| site_place(i, 7).2).collect();
         assert_eq!(names.len(), 150);
         assert_eq!(site_place(0, 7).0, Region::NorthEastAndYorkshire);
-        assert_eq!(site_place(8, 7).2, "Sheffield");
+        assert_eq!(site_place(7, 7).2, "Sheffield");
     }
 
     #[test]

@@ -109,7 +109,14 @@ pub fn build(
         let slug = format!("site{:03}", i + 1);
         let mut team = |role: Role, label: &str, n: usize, rng: &mut StdRng| {
             (1..=n)
-                .map(|k| user(role, format!("{label}{k}.{slug}@scale.reconnect.test"), Some(&id), rng))
+                .map(|k| {
+                    user(
+                        role,
+                        format!("{label}{k}.{slug}@scale.reconnect.test"),
+                        Some(&id),
+                        rng,
+                    )
+                })
                 .collect::<Vec<_>>()
         };
         let workers = team(Role::Worker, "worker", WORKERS_PER_SITE, rng);

@@ -68,7 +68,10 @@ async fn the_rows_are_valid_for_the_service() {
     for db in loaded(3).await {
         let pool = db.pool();
         let count = |sql: &'static str| async move {
-            sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await.unwrap()
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(pool)
+                .await
+                .unwrap()
         };
         assert_eq!(count("SELECT COUNT(*) FROM person").await, 400);
         // Every state of the journey is there (a year is long enough).
@@ -133,9 +136,6 @@ async fn the_rows_are_valid_for_the_service() {
         let person = caseload[0].person_id;
         let timeline = db.store.person_timeline(&worker, person).await.unwrap();
         assert!(!timeline.is_empty());
-        db.store
-            .needs_attention(&worker, db.now())
-            .await
-            .unwrap();
+        db.store.needs_attention(&worker, db.now()).await.unwrap();
     }
 }
