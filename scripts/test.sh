@@ -17,3 +17,7 @@ cargo build --locked --workspace --all-targets
 cargo test --locked --workspace
 
 RECONNECT_BIN="$PWD/target/debug/reconnect" bash e2e/run.sh
+
+# The benchmark harness end to end at its smallest (seconds; no timing is asserted).
+CI=true RECONNECT_BIN="$PWD/target/debug/reconnect" RECONNECT_BENCH_POSTGRES_ADMIN="$RECONNECT_TEST_POSTGRES_URL" \
+  bash bench/run.sh --scale site --seconds 1 --engine both

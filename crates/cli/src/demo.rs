@@ -36,6 +36,7 @@ mod names;
 mod onward_referrals;
 mod person_details;
 mod referrals;
+pub mod scale;
 
 use anyhow::{anyhow, bail, Context};
 use journeys::{plan_journeys, Journey, Step};

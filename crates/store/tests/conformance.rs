@@ -91,6 +91,8 @@ mod onward_referrals;
 mod people;
 #[path = "conformance/person_details.rs"]
 mod person_details;
+#[path = "conformance/plans.rs"]
+mod plans;
 #[path = "conformance/referrals.rs"]
 mod referrals;
 #[path = "conformance/schema.rs"]

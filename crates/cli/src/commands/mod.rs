@@ -131,9 +131,20 @@ pub struct DemoArgs {
         long,
         value_name = "M",
         default_value_t = 25,
-        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=1000)
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=1000),
+        conflicts_with = "scale"
     )]
     pub people_per_site: usize,
+    /// Load a large dataset of this size in bulk instead of the rich demo:
+    /// site (one site, seconds), region, national (150 sites, one year) or
+    /// national10 (150 sites, ten years, about 600,000 people).
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub scale: Option<crate::demo::scale::Scale>,
+    /// Clear a database that already holds data first (a SQLite file is
+    /// removed; a PostgreSQL database's public schema is dropped and made
+    /// again). Everything in it is lost.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -21,7 +21,9 @@ async fn migrations_apply_and_are_idempotent(db: &TestDb) {
             .fetch_all(db.pool())
             .await
             .unwrap();
-    // Every migration this engine ships, numbered from 1, applied once each.
+    // Every migration this engine ships, by the number its file name starts
+    // with, applied once each (numbers are handed out per feature, so one
+    // branch may ship 16 before 13 lands).
     let dir = match db.engine() {
         reconnect_store::Engine::Sqlite => "sqlite",
         reconnect_store::Engine::Postgres => "postgres",

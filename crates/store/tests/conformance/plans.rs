@@ -1,0 +1,210 @@
+//! Query plans of the hot queries: each reads its big tables through an
+//! index, on both engines, so that a dropped index or a rewritten query that
+//! can no longer use one is caught here without timing anything. The
+//! statements are the store's own (with literal values in place of the
+//! parameters). SQLite's plan comes from EXPLAIN QUERY PLAN; PostgreSQL's
+//! from EXPLAIN with sequential scans priced out (`enable_seqscan = off`),
+//! since on a nearly empty test database a sequential scan is always the
+//! cheapest and the question is only whether an index could be used.
+
+use reconnect_store::testing::TestDb;
+use reconnect_store::Engine;
+use sqlx::Row;
+
+on_both_engines!(
+    caseload_reads_allocations_by_worker_and_by_mentor,
+    person_history_reads_by_episode,
+    search_reads_one_sites_people,
+    needs_attention_reads_by_site_and_episode,
+    national_aggregate_counts_through_indexes,
+    proximity_search_reads_a_bounding_box
+);
+
+/// The plan of `sql` as text, one line per step.
+async fn plan(db: &TestDb, sql: &str) -> String {
+    let mut conn = db.pool().acquire().await.unwrap();
+    let lines: Vec<String> = match db.engine() {
+        Engine::Sqlite => sqlx::query(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get::<String, _>(3))
+            .collect(),
+        Engine::Postgres => {
+            sqlx::query("SET enable_seqscan = off")
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+            let rows = sqlx::query(&format!("EXPLAIN {sql}"))
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap();
+            sqlx::query("RESET enable_seqscan")
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+            rows.iter().map(|r| r.get::<String, _>(0)).collect()
+        }
+    };
+    lines.join("\n")
+}
+
+/// Asserts the plan reads through `index` and never scans `table` whole.
+fn uses_index(db: &TestDb, plan: &str, index: &str, table: &str, alias: &str) {
+    assert!(
+        plan.contains(index),
+        "{:?}: expected index {index} in the plan:\n{plan}",
+        db.engine()
+    );
+    let full_scan = match db.engine() {
+        Engine::Sqlite => plan
+            .lines()
+            .any(|l| l.trim() == format!("SCAN {alias}") || l.trim() == format!("SCAN {table}")),
+        Engine::Postgres => plan.contains(&format!("Seq Scan on {table}")),
+    };
+    assert!(
+        !full_scan,
+        "{:?}: {table} is read whole:\n{plan}",
+        db.engine()
+    );
+}
+
+const ID: &str = "'00000000-0000-7000-8000-000000000000'";
+
+async fn caseload_reads_allocations_by_worker_and_by_mentor(db: &TestDb) {
+    // Store::my_caseload.
+    let sql = format!(
+        "SELECT e.id, p.given_name, w.display_name, m.display_name FROM allocation a \
+         JOIN episode e ON e.id = a.episode_id JOIN person p ON p.id = e.person_id \
+         JOIN app_user w ON w.id = a.worker_id LEFT JOIN app_user m ON m.id = a.mentor_id \
+         WHERE a.ended_at IS NULL AND (a.worker_id = {ID} OR a.mentor_id = {ID}) \
+         AND p.site_id IN ({ID})"
+    );
+    let plan = plan(db, &sql).await;
+    match db.engine() {
+        // Both halves of the OR through their own index.
+        Engine::Sqlite => {
+            uses_index(db, &plan, "allocation_worker", "allocation", "a");
+            uses_index(db, &plan, "allocation_mentor", "allocation", "a");
+        }
+        // On empty tables PostgreSQL picks any index on allocation (with
+        // statistics it takes the two above); a sequential scan is the fault.
+        Engine::Postgres => uses_index(db, &plan, "on allocation a", "allocation", "a"),
+    }
+    uses_index(db, &plan, "episode", "episode", "e");
+}
+
+async fn person_history_reads_by_episode(db: &TestDb) {
+    // Store::episodes_of, episode_history and episode_activity.
+    let episodes = plan(
+        db,
+        &format!("SELECT id, state FROM episode WHERE person_id = {ID} ORDER BY created_at"),
+    )
+    .await;
+    uses_index(db, &episodes, "episode_person", "episode", "episode");
+    let events = plan(
+        db,
+        &format!(
+            "SELECT ev.at, u.display_name, ev.summary FROM episode_event ev \
+             JOIN app_user u ON u.id = ev.by_user WHERE ev.episode_id = {ID} ORDER BY ev.seq"
+        ),
+    )
+    .await;
+    uses_index(db, &events, "episode_event_episode", "episode_event", "ev");
+    let contacts = plan(
+        db,
+        &format!(
+            "SELECT id, at, summary FROM contact c WHERE c.episode_id = {ID} ORDER BY c.at DESC"
+        ),
+    )
+    .await;
+    uses_index(db, &contacts, "contact_episode", "contact", "c");
+    let appointments = plan(
+        db,
+        &format!(
+            "SELECT id, starts_at FROM appointment a WHERE a.episode_id = {ID} ORDER BY a.starts_at"
+        ),
+    )
+    .await;
+    uses_index(db, &appointments, "appointment_episode", "appointment", "a");
+}
+
+async fn search_reads_one_sites_people(db: &TestDb) {
+    // Store::list_people with a search term (a name or an NHS number).
+    let sql = format!(
+        "SELECT p.id, p.family_name FROM person p JOIN prison pr ON pr.id = p.prison_id \
+         WHERE p.site_id IN ({ID}) AND (LOWER(p.given_name || ' ' || p.family_name) LIKE \
+         LOWER('%smith%') ESCAPE '\\' OR p.prison_number = '9990001234' \
+         OR p.nhs_number = '9990001234') ORDER BY p.family_name, p.given_name, p.id LIMIT 50"
+    );
+    let plan = plan(db, &sql).await;
+    uses_index(db, &plan, "person_site", "person", "p");
+    let by_number = plan_of_nhs_lookup(db).await;
+    uses_index(db, &by_number, "person_nhs", "person", "person");
+}
+
+async fn plan_of_nhs_lookup(db: &TestDb) -> String {
+    plan(db, "SELECT id FROM person WHERE nhs_number = '9990001234'").await
+}
+
+async fn needs_attention_reads_by_site_and_episode(db: &TestDb) {
+    // The engagement facts of a site's episodes, then per episode its latest
+    // two-way contact and its missed appointments.
+    let facts = plan(
+        db,
+        &format!(
+            "SELECT e.id, p.family_name, e.state FROM episode e JOIN person p ON p.id = e.person_id \
+             WHERE p.site_id IN ({ID})"
+        ),
+    )
+    .await;
+    uses_index(db, &facts, "person_site", "person", "p");
+    uses_index(db, &facts, "episode_person", "episode", "e");
+    let contact = plan(
+        db,
+        &format!(
+            "SELECT MAX(c.at) FROM contact c WHERE c.episode_id = {ID} AND c.two_way = 'yes' \
+             AND c.at <= 0 AND NOT EXISTS (SELECT 1 FROM contact n WHERE n.supersedes = c.id)"
+        ),
+    )
+    .await;
+    uses_index(db, &contact, "contact_episode", "contact", "c");
+    let missed = plan(
+        db,
+        &format!(
+            "SELECT COUNT(*) FROM appointment WHERE episode_id = {ID} AND state = 'did_not_attend' \
+             AND starts_at >= 0 AND starts_at <= 1"
+        ),
+    )
+    .await;
+    uses_index(
+        db,
+        &missed,
+        "appointment_episode_state",
+        "appointment",
+        "appointment",
+    );
+}
+
+async fn national_aggregate_counts_through_indexes(db: &TestDb) {
+    // Store::site_figures: every site, with counts read through indexes.
+    let sql = "SELECT s.id, s.name, s.region, \
+               (SELECT COUNT(*) FROM prison p WHERE p.site_id = s.id), \
+               (SELECT COUNT(*) FROM user_site us JOIN app_user u ON u.id = us.user_id \
+                  WHERE us.site_id = s.id AND u.disabled_at IS NULL), \
+               (SELECT COUNT(*) FROM person pe WHERE pe.site_id = s.id) \
+               FROM site s ORDER BY s.name";
+    let plan = plan(db, sql).await;
+    uses_index(db, &plan, "person_site", "person", "pe");
+    uses_index(db, &plan, "prison_site", "prison", "p");
+    uses_index(db, &plan, "user_site_site", "user_site", "us");
+}
+
+async fn proximity_search_reads_a_bounding_box(db: &TestDb) {
+    // Services near a point: the box around it first, distances after.
+    let sql = "SELECT l.id, l.latitude, l.longitude FROM dir_location l \
+               WHERE l.latitude BETWEEN 53.7 AND 53.9 AND l.longitude BETWEEN -1.7 AND -1.4";
+    let plan = plan(db, sql).await;
+    uses_index(db, &plan, "dir_location_lat_lon", "dir_location", "l");
+}
