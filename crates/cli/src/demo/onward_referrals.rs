@@ -118,3 +118,42 @@ async fn refer(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use crate::demo::{seed, DemoOptions};
+    use reconnect_store::testing::TestDb;
+
+    fn hash(p: &str) -> anyhow::Result<String> {
+        Ok(format!("plain:{p}"))
+    }
+
+    #[tokio::test]
+    async fn with_services_in_the_directory_people_are_referred() {
+        let db = TestDb::sqlite().await;
+        db.dir_service("Forward Leeds", &["substance-misuse"]).await;
+        db.dir_service("Shelter advice line", &["housing"]).await;
+        let opts = DemoOptions {
+            seed: 5,
+            people_per_site: 12,
+        };
+        seed(&db.store, &opts, &hash).await.unwrap();
+        let made = db.count_rows("onward_referral").await;
+        assert!(made >= 3, "only {made} demo referrals");
+        let sent = db.audit_events_for("onward_referral.send").await.len() as i64;
+        assert!(sent >= 2 && sent < made, "{sent} of {made} sent");
+    }
+
+    #[tokio::test]
+    async fn without_services_nothing_is_added() {
+        let db = TestDb::sqlite().await;
+        let opts = DemoOptions {
+            seed: 5,
+            people_per_site: 10,
+        };
+        seed(&db.store, &opts, &hash).await.unwrap();
+        assert_eq!(db.count_rows("onward_referral").await, 0);
+    }
+}
