@@ -279,6 +279,54 @@ test('a worker finds a substance-misuse service near a postcode, refers the pers
   assertNoProblems(walk.problems, 'directory and onward referral as the worker');
 });
 
+/** Same-origin links in <main> of the page now shown whose path matches `pattern`, in order, without repeats. */
+async function linksMatching(page, pattern) {
+  const hrefs = await page.locator('main a[href]').evaluateAll((links) => links.map((a) => a.getAttribute('href')));
+  return [...new Set(hrefs.filter((h) => h && pattern.test(new URL(h, 'http://x').pathname)))];
+}
+
+test('the directory and onward-referral pages are accessible for each role that sees them', { timeout: config.ROLE_TEST_TIMEOUT_MS }, async (t) => {
+  for (const role of ['worker', 'peer_mentor', 'site_manager']) {
+    const account = config.ACCOUNTS.find((a) => a.role === role);
+    const context = await newAppContext(browser);
+    const page = await context.newPage();
+    const walk = new Walk(t, page);
+    try {
+      await signIn(page, account);
+      // The directory: empty search, a search near a postcode, bad input refused by the fields, the site's list.
+      await walk.open('/directory', `${role}: directory`);
+      await walk.open(`/directory?term=substance-misuse&postcode=${encodeURIComponent(POSTCODE)}&radius=${RADIUS}`, `${role}: directory search`);
+      const services = await linksMatching(page, SERVICE_PATH);
+      assert.ok(services.length > 0, `${role}: the search near ${POSTCODE} should find services`);
+      await walk.open('/directory?postcode=not+a+postcode&radius=999', `${role}: directory search with bad input`);
+      assert.match(await page.title(), /^Error: /, `${role}: a bad postcode and distance should be refused`);
+      assert.ok((await page.locator('#postcode-error').count()) === 1 && (await page.locator('#radius-error').count()) === 1, `${role}: the errors should be next to the postcode and the distance`);
+      await walk.open(services[0], `${role}: directory service`);
+      await walk.open('/directory/site-list', `${role}: the site's list of services`);
+      // Onward referrals across the site, the measures, and a few referrals with their letters and episode lists.
+      await walk.open('/onward-referrals', `${role}: onward referrals`);
+      const referrals = (await linksMatching(page, REFERRAL_PATH)).slice(0, 3);
+      assert.ok(referrals.length > 0, `${role}: the demo data has onward referrals to list`);
+      await walk.open('/onward-referrals/measures', `${role}: onward referral measures`);
+      for (const [i, href] of referrals.entries()) {
+        await walk.open(href, `${role}: onward referral ${i + 1}`);
+        const letter = page.getByRole('link', { name: 'Open the referral letter', exact: true });
+        if ((await letter.count()) === 1) await walk.click(letter, `${role}: referral letter ${i + 1}`);
+        await walk.open(href.replace(/\/[0-9a-f-]{36}$/, ''), `${role}: the episode's onward referrals ${i + 1}`);
+      }
+      const start = page.getByRole('link', { name: 'Refer to a service', exact: true });
+      if ((await start.count()) > 0) {
+        await walk.click(start.first(), `${role}: choosing a service to refer to`);
+        assert.equal(await walk.h1(), 'Refer to a service');
+      }
+    } finally {
+      t.diagnostic(`${role}: ${walk.checked} page(s) checked`);
+      await context.close();
+    }
+    assertNoProblems(walk.problems, `directory and onward referral pages as ${role.replace('_', ' ')}`);
+  }
+});
+
 test('the public Open Referral feed lists services as JSON with a CORS header', async () => {
   const response = await fetch(new URL('/openreferral/services', config.baseUrl()), { headers: { Origin: 'https://example.org' } });
   assert.equal(response.status, 200);
