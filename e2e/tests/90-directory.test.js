@@ -99,6 +99,35 @@ class Walk {
       assert.fail(`${step}: the page shows an error summary: ${squash(await summary.innerText())}`);
     }
   }
+
+  /**
+   * Sends a form without answers (pressing `button`) and checks the refusal: the
+   * title starts "Error:", an error summary whose links each lead to a field on
+   * the page (`expected` ids among them), and messages next to the fields.
+   */
+  async sendEmpty(button, where, expected = []) {
+    await this.click(button, `${where}, sent without answers`);
+    const summary = this.page.locator('.nhsuk-error-summary');
+    assert.equal(await summary.count(), 1, `${where}: sending it empty should show an error summary (on ${this.page.url()})`);
+    assert.match(await this.page.title(), /^Error: /, `${where}: the title should start with "Error: "`);
+    const targets = await summary
+      .locator('a[href^="#"]')
+      .evaluateAll((links) => links.map((a) => a.getAttribute('href').slice(1)));
+    assert.ok(targets.length > 0, `${where}: the error summary should link to the fields to fix`);
+    for (const id of expected) {
+      assert.ok(targets.includes(id), `${where}: the error summary should link to #${id} (links: ${targets.join(', ')})`);
+    }
+    for (const id of targets) {
+      const field = this.page.locator(`[id="${id}"]`);
+      assert.equal(await field.count(), 1, `${where}: the error summary links to #${id}, which is not on the page`);
+      assert.ok(
+        await field.evaluate((el) => el.matches('input, select, textarea, .nhsuk-date-input')),
+        `${where}: the error summary link #${id} should lead to a field`,
+      );
+    }
+    assert.ok((await this.page.locator('.nhsuk-error-message').count()) >= 1, `${where}: the fields should have error messages next to them`);
+    this.t.diagnostic(`${where}: refused with ${targets.length} error(s), each linked to its field`);
+  }
 }
 
 /** The hrefs of the links in <main> of `html` (entities in them decoded), in order. */
@@ -247,9 +276,11 @@ test('a worker finds a substance-misuse service near a postcode, refers the pers
     await walk.click(walk.button('Send the referral'), 'onward referral, sent');
     await walk.noErrorSummary('sending the referral');
     await walk.successBanner();
+    await walk.sendEmpty(walk.button('The service declined it'), 'declining the referral', ['decline_reason']);
     await walk.click(walk.button('The service accepted it'), 'onward referral, accepted');
     await walk.noErrorSummary('recording that the service accepted it');
     await walk.successBanner();
+    await walk.sendEmpty(walk.button('Save the first appointment'), 'booking the first appointment', ['when-day']);
     const when = dateParts(7);
     const whenGroup = page.getByRole('group', { name: 'When is the first appointment?' });
     await whenGroup.getByLabel('Day', { exact: true }).fill(when.day);
