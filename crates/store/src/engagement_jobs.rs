@@ -13,7 +13,8 @@
 //! episode.
 
 use crate::audit::{append, Actor, AuditEntry};
-use crate::engagement::{is_assessed, level_of, Facts, Level, RulesCache, FACTS_SELECT};
+use crate::engagement::{is_assessed, Facts, Level, RulesCache, FACTS_SELECT};
+use crate::engagement_signals::levels_of;
 use crate::sql::parse;
 use crate::step_ups::{active_step_up, event};
 use crate::{Result, Store};
@@ -73,15 +74,9 @@ async fn snapshot_differs(
     Ok(last.as_ref() != Some(key))
 }
 
-/// Works out one episode's level with plain reads; `None` when nothing
-/// would be written for it.
-async fn work_out(
-    conn: &mut AnyConnection,
-    facts: Facts,
-    rules: &mut RulesCache,
-    now: OffsetDateTime,
-) -> Result<Option<Pending>> {
-    let level = level_of(conn, &facts, rules, now).await?;
+/// Compares one episode's level (worked out with plain reads) with what is
+/// stored; `None` when nothing would be written for it.
+async fn work_out(conn: &mut AnyConnection, facts: Facts, level: Level) -> Result<Option<Pending>> {
     let reasons = level
         .assessment
         .reasons
@@ -267,15 +262,23 @@ impl Store {
             .fetch_all(&mut *conn)
             .await?;
             let fetched = rows.len();
-            let mut pending = Vec::new();
+            let mut assessed = Vec::new();
             for row in rows {
                 let f = crate::engagement::facts_from(row)?;
                 after = (f.created_at, f.id.to_string());
-                if !is_assessed(f.state) {
-                    continue;
+                if is_assessed(f.state) {
+                    assessed.push(f);
                 }
-                report.episodes += 1;
-                if let Some(p) = work_out(&mut conn, f, &mut rules, now).await? {
+            }
+            report.episodes += assessed.len();
+            let refs: Vec<&Facts> = assessed.iter().collect();
+            let mut levels = levels_of(&mut conn, &refs, &mut rules, now).await?;
+            let mut pending = Vec::new();
+            for f in assessed {
+                let level = levels
+                    .remove(&f.id)
+                    .ok_or_else(|| crate::StoreError::Corrupt("engagement level".into()))?;
+                if let Some(p) = work_out(&mut conn, f, level).await? {
                     pending.push(p);
                 }
             }
