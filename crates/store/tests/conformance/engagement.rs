@@ -29,6 +29,7 @@ on_both_engines!(
     history_tables_are_append_only,
     two_runs_at_once_do_the_work_once,
     batched_recompute_matches_the_live_levels_and_carries_on,
+    levels_of_a_list_match_each_episode_alone,
 );
 
 struct World {
@@ -952,4 +953,54 @@ async fn batched_recompute_matches_the_live_levels_and_carries_on(db: &TestDb) {
     );
     let (late_level, _) = level(db, &w.worker, late).await;
     assert!(late_level.needs_step_up(), "{late_level:?}");
+}
+
+/// The levels of a list of episodes at two sites with different rules,
+/// worked out together, are each what the episode's own page shows, and
+/// the needs-attention list agrees.
+async fn levels_of_a_list_match_each_episode_alone(db: &TestDb) {
+    let w = world(db).await;
+    let york = db.site("York", &["HMP York"]).await;
+    let york_manager = db.staff(Role::SiteManager, &[york.id]).await;
+    let both = db.staff(Role::Worker, &[w.leeds.id, york.id]).await;
+    db.store
+        .set_engagement_rules(
+            &york_manager,
+            york.id,
+            EngagementRules {
+                early_release_days: 0,
+                ..EngagementRules::default()
+            },
+            0,
+        )
+        .await
+        .unwrap();
+    let mut episodes = vec![w.episode];
+    for (site, name) in [(&w.leeds, "Grace"), (&york, "Alan"), (&york, "Mary")] {
+        let person = db.person(&both, site.prisons[0], name, "Smith").await;
+        episodes.push(released(db, &both, person).await);
+    }
+    contact(db, &both, episodes[1], true).await;
+    missed(db, &both, episodes[2], DnaReason::Unacceptable).await;
+    db.advance(Duration::days(20));
+    contact(db, &both, episodes[3], false).await;
+    let levels = db
+        .store
+        .engagement_levels(&both, &episodes, db.now())
+        .await
+        .unwrap();
+    assert_eq!(levels.len(), 4);
+    for e in &episodes {
+        let alone = db.store.engagement_for(&both, *e).await.unwrap();
+        assert_eq!(levels[e], alone.level, "episode {e}");
+    }
+    for entry in db.store.needs_attention(&both, db.now()).await.unwrap() {
+        let alone = db
+            .store
+            .engagement_for(&both, entry.level.episode_id)
+            .await
+            .unwrap();
+        assert_eq!(entry.level, alone.level);
+        assert_eq!(entry.step_up, None);
+    }
 }
