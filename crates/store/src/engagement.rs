@@ -7,20 +7,18 @@
 
 use crate::audit::{append, Actor, AuditEntry};
 use crate::engagement_rules::{current_rules, RulesVersion};
-use crate::episodes::iso;
+use crate::engagement_signals::{active_step_ups, levels_of};
 use crate::sql::{param_list, parse};
-use crate::step_ups::{active_step_up, load_step_ups, StepUp};
+use crate::step_ups::{load_step_ups, StepUp};
 use crate::{Result, Store, StoreError};
 use reconnect_domain::clock::to_millis;
-use reconnect_domain::engagement::{assess, Assessment, EngagementLevel, Signals};
+use reconnect_domain::engagement::{Assessment, EngagementLevel};
 use reconnect_domain::episode::EpisodeState;
 use reconnect_domain::step_up::StepUpState;
 use reconnect_domain::{Caller, EpisodeId, PersonId, SiteId};
 use sqlx::AnyConnection;
 use std::collections::HashMap;
 use time::{Date, OffsetDateTime};
-
-const DAY_MS: i64 = 86_400_000;
 
 /// What the engagement rules need to know about an episode itself.
 #[derive(Clone, Debug)]
@@ -104,77 +102,6 @@ pub(crate) async fn facts_at(
         .collect()
 }
 
-fn whole_days(from_ms: i64, to_ms: i64) -> i64 {
-    (to_ms - from_ms).max(0) / DAY_MS
-}
-
-/// Reads the signals from the episode's records as they stood at `now`.
-pub(crate) async fn gather(
-    conn: &mut AnyConnection,
-    f: &Facts,
-    rules: &RulesVersion,
-    now: OffsetDateTime,
-) -> Result<Signals> {
-    let now_ms = to_millis(now);
-    let ep = f.id.to_string();
-    let window_start = now_ms - rules.rules.missed_window_days * DAY_MS;
-    let missed: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM appointment WHERE episode_id = $1 AND state = 'did_not_attend' \
-         AND (dna_reason IS NULL OR dna_reason <> 'acceptable') AND starts_at >= $2 AND starts_at <= $3",
-    )
-    .bind(&ep)
-    .bind(window_start)
-    .bind(now_ms)
-    .fetch_one(&mut *conn)
-    .await?;
-    let last_contact: Option<i64> = sqlx::query_scalar(
-        "SELECT MAX(c.at) FROM contact c WHERE c.episode_id = $1 AND c.two_way = 'yes' \
-         AND c.at <= $2 AND NOT EXISTS (SELECT 1 FROM contact n WHERE n.supersedes = c.id)",
-    )
-    .bind(&ep)
-    .bind(now_ms)
-    .fetch_one(&mut *conn)
-    .await?;
-    let declined: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM plan_action_event ev JOIN plan_action a ON a.id = ev.action_id \
-         WHERE a.episode_id = $1 AND ev.status = 'dropped' AND ev.at >= $2 AND ev.at <= $3",
-    )
-    .bind(&ep)
-    .bind(now_ms - 30 * DAY_MS)
-    .bind(now_ms)
-    .fetch_one(&mut *conn)
-    .await?;
-    let overdue: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM plan_action WHERE episode_id = $1 AND status = 'open' AND due_on < $2",
-    )
-    .bind(&ep)
-    .bind(iso(now.date()))
-    .fetch_one(&mut *conn)
-    .await?;
-    let concerns: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM concern c WHERE c.episode_id = $1 AND c.clears IS NULL \
-         AND c.created_at <= $2 AND NOT EXISTS (SELECT 1 FROM concern x WHERE x.clears = c.id)",
-    )
-    .bind(&ep)
-    .bind(now_ms)
-    .fetch_one(&mut *conn)
-    .await?;
-    let days_since_release = match (f.state.is_in_community(), f.released_on) {
-        (true, Some(d)) => Some((now.date() - d).whole_days().max(0)),
-        _ => None,
-    };
-    Ok(Signals {
-        missed_appointments: missed,
-        days_since_two_way_contact: last_contact.map(|at| whole_days(at, now_ms)),
-        days_since_start: whole_days(f.created_at, now_ms),
-        declined_actions: declined,
-        overdue_actions: overdue,
-        open_concerns: concerns,
-        returned_to_custody: f.state == EpisodeState::ReturnedToCustody,
-        days_since_release,
-    })
-}
-
 /// An episode's engagement as worked out now.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Level {
@@ -210,14 +137,10 @@ pub(crate) async fn level_of(
     rules: &mut RulesCache,
     now: OffsetDateTime,
 ) -> Result<Level> {
-    let r = rules.get(conn, f.site).await?;
-    let s = gather(conn, f, &r, now).await?;
-    Ok(Level {
-        episode_id: f.id,
-        assessment: assess(&s, &r.rules),
-        rule_version: r.version,
-        days_since_two_way_contact: s.days_since_two_way_contact,
-    })
+    levels_of(conn, &[f], rules, now)
+        .await?
+        .remove(&f.id)
+        .ok_or_else(|| StoreError::Corrupt("engagement level".into()))
 }
 
 /// Everything the engagement page shows.
@@ -324,10 +247,11 @@ impl Store {
         let mut rules = RulesCache::default();
         let mut out = HashMap::new();
         let mut per_site: HashMap<SiteId, usize> = HashMap::new();
-        for f in facts.iter().filter(|f| is_assessed(f.state)) {
-            out.insert(f.id, level_of(&mut tx, f, &mut rules, now).await?);
+        let assessed: Vec<&Facts> = facts.iter().filter(|f| is_assessed(f.state)).collect();
+        for f in &assessed {
             *per_site.entry(f.site).or_default() += 1;
         }
+        out.extend(levels_of(&mut tx, &assessed, &mut rules, now).await?);
         for (site, n) in per_site {
             append(
                 &mut tx,
@@ -357,9 +281,15 @@ impl Store {
         let facts = facts_at(&mut tx, sites, None).await?;
         let mut rules = RulesCache::default();
         let mut out = Vec::new();
-        for f in facts.iter().filter(|f| is_assessed(f.state)) {
-            let level = level_of(&mut tx, f, &mut rules, now).await?;
-            let step_up = active_step_up(&mut tx, f.id).await?.map(|(_, s)| s);
+        let assessed: Vec<&Facts> = facts.iter().filter(|f| is_assessed(f.state)).collect();
+        let mut levels = levels_of(&mut tx, &assessed, &mut rules, now).await?;
+        let ids: Vec<EpisodeId> = assessed.iter().map(|f| f.id).collect();
+        let step_ups = active_step_ups(&mut tx, &ids).await?;
+        for f in assessed {
+            let level = levels
+                .remove(&f.id)
+                .ok_or_else(|| StoreError::Corrupt("engagement level".into()))?;
+            let step_up = step_ups.get(&f.id).copied();
             if level.assessment.level == EngagementLevel::Engaged && step_up.is_none() {
                 continue;
             }

@@ -61,6 +61,8 @@ pub mod service_curation;
 pub mod service_detail;
 // The Open Referral UK directory feed (issue 5).
 pub mod directory;
+// Engagement signals of many episodes at once (perf).
+mod engagement_signals;
 
 pub use audit::{Actor, AuditEntry, AuditFilter, AuditRecord};
 pub use engine::Engine;

@@ -10,6 +10,8 @@
 //! caller may not read appears only as a line saying it exists.
 
 use crate::episode_activity::ActivityKind;
+use crate::episodes::EpisodeEvent;
+use crate::person_details::PersonRevision;
 use crate::{Result, Store};
 use reconnect_domain::{Caller, EpisodeId, PersonId};
 use time::OffsetDateTime;
@@ -64,8 +66,27 @@ impl Store {
         // First, so that a person outside the caller's scope is NotFound
         // before anything else is read.
         let revisions = self.person_history(caller, person).await?;
+        let mut histories = Vec::new();
+        for episode in self.episodes_of(caller, person).await? {
+            let events = self.episode_history(caller, episode.id).await?;
+            histories.push((episode.id, events));
+        }
+        self.person_timeline_from(caller, &revisions, &histories)
+            .await
+    }
+
+    /// The timeline assembled from the person's corrections and each of
+    /// their episodes' history, already read by the caller (so a page that
+    /// shows them as well reads them once); only the episodes' contacts,
+    /// appointments and notes are read here, scoped and audited as usual.
+    pub async fn person_timeline_from(
+        &self,
+        caller: &Caller,
+        revisions: &[PersonRevision],
+        histories: &[(EpisodeId, Vec<EpisodeEvent>)],
+    ) -> Result<Vec<TimelineEntry>> {
         let mut out: Vec<TimelineEntry> = revisions
-            .into_iter()
+            .iter()
             .map(|r| {
                 let fields: Vec<String> = r.changes.iter().map(|c| c.label.clone()).collect();
                 TimelineEntry {
@@ -76,24 +97,24 @@ impl Store {
                     } else {
                         format!("Details corrected: {}", fields.join(", "))
                     },
-                    reason: Some(r.reason),
-                    by_name: r.changed_by_name,
+                    reason: Some(r.reason.clone()),
+                    by_name: r.changed_by_name.clone(),
                     episode_id: None,
                 }
             })
             .collect();
-        for episode in self.episodes_of(caller, person).await? {
-            for event in self.episode_history(caller, episode.id).await? {
+        for (episode, events) in histories {
+            for event in events {
                 out.push(TimelineEntry {
                     at: event.at,
                     kind: TimelineKind::Support,
-                    summary: event.summary,
-                    reason: event.reason,
-                    by_name: event.by_name,
-                    episode_id: Some(episode.id),
+                    summary: event.summary.clone(),
+                    reason: event.reason.clone(),
+                    by_name: event.by_name.clone(),
+                    episode_id: Some(*episode),
                 });
             }
-            for activity in self.episode_activity(caller, episode.id).await? {
+            for activity in self.episode_activity(caller, *episode).await? {
                 out.push(TimelineEntry {
                     at: activity.at,
                     kind: match activity.kind {
@@ -104,7 +125,7 @@ impl Store {
                     summary: activity.summary,
                     reason: None,
                     by_name: activity.by_name,
-                    episode_id: Some(episode.id),
+                    episode_id: Some(*episode),
                 });
             }
         }

@@ -62,6 +62,11 @@ async fn the_person_page_and_the_timeline_show_everything_newest_first() {
     );
     assert!(timeline.find("Call number 11").unwrap() < timeline.find("Call number 10").unwrap());
     assert!(timeline.contains("See the whole timeline (14 entries)"));
+    // The support section and the timeline share one read of the record's
+    // corrections: the page view is audited as one person view and one
+    // read of their history, not two.
+    assert_eq!(app.db.audit_events_for("person.view").await.len(), 1);
+    assert_eq!(app.db.audit_events_for("person.history").await.len(), 1);
     // Their messages' status is on the page too: none yet, and why none can be sent.
     let messages = &page.body[page.body.find("id=\"messages\"").unwrap()..];
     assert!(messages.contains("No messages have been sent to them."));

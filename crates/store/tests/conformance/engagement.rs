@@ -28,6 +28,8 @@ on_both_engines!(
     needs_attention_is_sorted_by_urgency,
     history_tables_are_append_only,
     two_runs_at_once_do_the_work_once,
+    batched_recompute_matches_the_live_levels_and_carries_on,
+    levels_of_a_list_match_each_episode_alone,
 );
 
 struct World {
@@ -870,4 +872,135 @@ async fn two_runs_at_once_do_the_work_once(db: &TestDb) {
     );
     assert_eq!(a.unwrap() + b.unwrap(), 4);
     assert_eq!(db.audit_events_for("step_up.escalate").await.len(), 4);
+}
+
+/// The recompute over more episodes than one batch (batches of 2 here) gives
+/// every episode the level worked out live, a second run changes nothing,
+/// and a later run picks up only the work still to do.
+async fn batched_recompute_matches_the_live_levels_and_carries_on(db: &TestDb) {
+    let w = world(db).await;
+    let mut episodes = vec![w.episode];
+    for name in ["Grace", "Alan", "Mary", "Edsger"] {
+        let person = db
+            .person(&w.worker, w.leeds.prisons[0], name, "Smith")
+            .await;
+        episodes.push(released(db, &w.worker, person).await);
+    }
+    contact(db, &w.worker, episodes[1], true).await;
+    db.advance(Duration::days(40));
+    contact(db, &w.worker, episodes[2], true).await;
+    let first = db
+        .store
+        .recompute_engagement_in_batches(db.now(), 2)
+        .await
+        .unwrap();
+    assert_eq!(first.episodes, 5);
+    assert_eq!(first.snapshots_written, 5);
+    for e in &episodes {
+        let (live, reasons) = level(db, &w.worker, *e).await;
+        let (stored, stored_reasons): (String, String) = sqlx::query_as(
+            "SELECT level, reasons FROM engagement_snapshot WHERE episode_id = $1 \
+             ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(e.to_string())
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+        assert_eq!(stored, live.code(), "episode {e}");
+        assert_eq!(stored_reasons, reasons.join("\n"), "episode {e}");
+        let step_ups: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM step_up WHERE episode_id = $1")
+                .bind(e.to_string())
+                .fetch_one(db.pool())
+                .await
+                .unwrap();
+        assert_eq!(step_ups, i64::from(live.needs_step_up()), "episode {e}");
+    }
+    assert_eq!(
+        first.step_ups_opened,
+        usize::try_from(db.count_rows("step_up").await).unwrap()
+    );
+    let audit = db.count_rows("audit_event").await;
+    let again = db
+        .store
+        .recompute_engagement_in_batches(db.now(), 3)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            again.episodes,
+            again.snapshots_written,
+            again.step_ups_opened
+        ),
+        (5, 0, 0)
+    );
+    assert_eq!(db.count_rows("audit_event").await, audit);
+    let person = db
+        .person(&w.worker, w.leeds.prisons[0], "Barbara", "Liskov")
+        .await;
+    let late = released(db, &w.worker, person).await;
+    db.advance(Duration::days(40));
+    let before = db.count_rows("step_up").await;
+    let later = db
+        .store
+        .recompute_engagement_in_batches(db.now(), 2)
+        .await
+        .unwrap();
+    assert_eq!(later.episodes, 6);
+    assert_eq!(
+        db.count_rows("step_up").await,
+        before + i64::try_from(later.step_ups_opened).unwrap()
+    );
+    let (late_level, _) = level(db, &w.worker, late).await;
+    assert!(late_level.needs_step_up(), "{late_level:?}");
+}
+
+/// The levels of a list of episodes at two sites with different rules,
+/// worked out together, are each what the episode's own page shows, and
+/// the needs-attention list agrees.
+async fn levels_of_a_list_match_each_episode_alone(db: &TestDb) {
+    let w = world(db).await;
+    let york = db.site("York", &["HMP York"]).await;
+    let york_manager = db.staff(Role::SiteManager, &[york.id]).await;
+    let both = db.staff(Role::Worker, &[w.leeds.id, york.id]).await;
+    db.store
+        .set_engagement_rules(
+            &york_manager,
+            york.id,
+            EngagementRules {
+                early_release_days: 0,
+                ..EngagementRules::default()
+            },
+            0,
+        )
+        .await
+        .unwrap();
+    let mut episodes = vec![w.episode];
+    for (site, name) in [(&w.leeds, "Grace"), (&york, "Alan"), (&york, "Mary")] {
+        let person = db.person(&both, site.prisons[0], name, "Smith").await;
+        episodes.push(released(db, &both, person).await);
+    }
+    contact(db, &both, episodes[1], true).await;
+    missed(db, &both, episodes[2], DnaReason::Unacceptable).await;
+    db.advance(Duration::days(20));
+    contact(db, &both, episodes[3], false).await;
+    let levels = db
+        .store
+        .engagement_levels(&both, &episodes, db.now())
+        .await
+        .unwrap();
+    assert_eq!(levels.len(), 4);
+    for e in &episodes {
+        let alone = db.store.engagement_for(&both, *e).await.unwrap();
+        assert_eq!(levels[e], alone.level, "episode {e}");
+    }
+    for entry in db.store.needs_attention(&both, db.now()).await.unwrap() {
+        let alone = db
+            .store
+            .engagement_for(&both, entry.level.episode_id)
+            .await
+            .unwrap();
+        assert_eq!(entry.level, alone.level);
+        assert_eq!(entry.step_up, None);
+    }
 }

@@ -327,13 +327,8 @@ pub async fn person_page(
         label: "Added",
         value: format!("{} by {}", when(person.created_at), person.created_by_name),
     });
-    let history = state
-        .store()
-        .person_history(&id.caller, person_id)
-        .await?
-        .iter()
-        .map(RevisionView::from)
-        .collect();
+    let revisions = state.store().person_history(&id.caller, person_id).await?;
+    let history = revisions.iter().map(RevisionView::from).collect();
     let notice = if extra.created {
         Some(format!("{name} has been added."))
     } else if extra.already {
@@ -370,7 +365,13 @@ pub async fn person_page(
         .take(3)
         .map(crate::pages::messages::message_row)
         .collect();
-    let mut entries = crate::pages::timeline::timeline_views(state, &id.caller, person_id).await?;
+    let mut entries: Vec<crate::pages::timeline::TimelineView> = state
+        .store()
+        .person_timeline_from(&id.caller, &revisions, &support.histories)
+        .await?
+        .into_iter()
+        .map(|e| crate::pages::timeline::TimelineView::of(person_id, e))
+        .collect();
     let timeline_total = entries.len();
     entries.truncate(crate::pages::timeline::ON_PERSON_PAGE);
     render(&ShowPage {

@@ -25,7 +25,7 @@ pub struct TimelineView {
 }
 
 impl TimelineView {
-    fn of(person: PersonId, e: TimelineEntry) -> Self {
+    pub(crate) fn of(person: PersonId, e: TimelineEntry) -> Self {
         TimelineView {
             when: crate::pages::contacts::uk_when(e.at),
             kind: e.kind.label(),

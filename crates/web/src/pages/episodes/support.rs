@@ -6,6 +6,7 @@ use super::{episode_view, EpisodeView, ReferralForm, ViewContext};
 use crate::view::{date, Page};
 use crate::{AppState, PageError};
 use reconnect_domain::EpisodeId;
+use reconnect_store::episodes::EpisodeEvent;
 use reconnect_store::people::Person;
 use std::collections::HashMap;
 
@@ -24,6 +25,9 @@ pub struct Support {
     pub earlier: Vec<EarlierEpisode>,
     /// The referral form, when there is no open episode and the caller may refer.
     pub referral: Option<ReferralForm>,
+    /// Each episode's history as read for this section, newest episode
+    /// first, so the page's timeline need not read it again.
+    pub histories: Vec<(EpisodeId, Vec<EpisodeEvent>)>,
 }
 
 /// Builds the "Support" section of a person's page. `referral` is the form
@@ -51,13 +55,13 @@ pub async fn support_section(
     };
     let mut current = None;
     let mut earlier = Vec::new();
+    let mut histories = Vec::with_capacity(episodes.len());
     for ep in &episodes {
+        let history = store.episode_history(&id.caller, ep.id).await?;
         if current.is_none() && !ep.state.is_terminal() {
-            let history = store.episode_history(&id.caller, ep.id).await?;
             let windows = store.site_windows(ep.site_id).await?;
-            current = Some(episode_view(ep, history, &windows, &cx));
+            current = Some(episode_view(ep, history.clone(), &windows, &cx));
         } else {
-            let history = store.episode_history(&id.caller, ep.id).await?;
             earlier.push(EarlierEpisode {
                 href: episode_href(ep.person_id, ep.id),
                 state_label: ep.state.label(),
@@ -69,6 +73,7 @@ pub async fn support_section(
                     .unwrap_or_default(),
             });
         }
+        histories.push((ep.id, history));
     }
     let referral = (current.is_none() && writer).then(|| {
         let mut form = referral.unwrap_or_default();
@@ -79,5 +84,6 @@ pub async fn support_section(
         current,
         earlier,
         referral,
+        histories,
     })
 }
