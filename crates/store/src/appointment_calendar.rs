@@ -8,7 +8,7 @@
 //! themselves, since whoever booked an appointment usually keeps it.
 
 use crate::appointments::{Appointment, AppointmentRow, APPOINTMENT_COLUMNS, APPOINTMENT_FROM};
-use crate::audit::{append, Actor, AuditEntry};
+use crate::audit::{Actor, AuditEntry};
 use crate::sql::param_list;
 use crate::{Result, Store};
 use reconnect_domain::appointment::AppointmentState;
@@ -81,7 +81,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let now = self.now_ms();
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
         let sql = format!(
             "SELECT {APPOINTMENT_COLUMNS}, p.given_name, p.family_name, p.preferred_name \
              {APPOINTMENT_FROM} \
@@ -111,8 +111,8 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        append(
-            &mut tx,
+        tx.finish(
+            self,
             now,
             &Actor::User(caller),
             AuditEntry::new("appointment.calendar").detail(format!(
@@ -126,7 +126,6 @@ impl Store {
             )),
         )
         .await?;
-        tx.commit().await?;
         Ok(entries)
     }
 }

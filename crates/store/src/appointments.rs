@@ -363,7 +363,7 @@ impl Store {
         episode: EpisodeId,
     ) -> Result<Vec<Appointment>> {
         let now = self.now_ms();
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
         let p = parent(&mut tx, episode, caller.scope.case_sites()).await?;
         let rows: Vec<AppointmentRow> = sqlx::query_as(&format!(
             "SELECT {APPOINTMENT_COLUMNS} {APPOINTMENT_FROM} WHERE a.episode_id = $1 \
@@ -376,8 +376,8 @@ impl Store {
             .into_iter()
             .map(AppointmentRow::into_appointment)
             .collect::<Result<Vec<_>>>()?;
-        append(
-            &mut tx,
+        tx.finish(
+            self,
             now,
             &Actor::User(caller),
             AuditEntry::new("appointment.list")
@@ -387,7 +387,6 @@ impl Store {
                 .detail(format!("{} appointments", list.len())),
         )
         .await?;
-        tx.commit().await?;
         Ok(list)
     }
 
@@ -399,11 +398,11 @@ impl Store {
         id: AppointmentId,
     ) -> Result<Appointment> {
         let now = self.now_ms();
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
         let p = parent(&mut tx, episode, caller.scope.case_sites()).await?;
         let a = load_one(&mut tx, episode, id).await?;
-        append(
-            &mut tx,
+        tx.finish(
+            self,
             now,
             &Actor::User(caller),
             AuditEntry::new("appointment.view")
@@ -412,7 +411,6 @@ impl Store {
                 .person(p.person),
         )
         .await?;
-        tx.commit().await?;
         Ok(a)
     }
 
@@ -425,7 +423,7 @@ impl Store {
         id: AppointmentId,
     ) -> Result<Vec<(OffsetDateTime, String, String, Option<String>)>> {
         let now = self.now_ms();
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
         let p = parent(&mut tx, episode, caller.scope.case_sites()).await?;
         load_one(&mut tx, episode, id).await?;
         let rows: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
@@ -435,8 +433,8 @@ impl Store {
         .bind(id.to_string())
         .fetch_all(&mut *tx)
         .await?;
-        append(
-            &mut tx,
+        tx.finish(
+            self,
             now,
             &Actor::User(caller),
             AuditEntry::new("appointment.history")
@@ -445,7 +443,6 @@ impl Store {
                 .person(p.person),
         )
         .await?;
-        tx.commit().await?;
         Ok(rows
             .into_iter()
             .map(|(at, who, summary, reason)| (from_millis(at), who, summary, reason))

@@ -261,7 +261,7 @@ impl Store {
     /// caller may see them. The read is audited.
     pub async fn case_notes(&self, caller: &Caller, episode: EpisodeId) -> Result<Vec<CaseNote>> {
         let now = self.now_ms();
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
         let p = parent(&mut tx, episode, caller.scope.case_sites()).await?;
         let allocated = is_allocated_worker(&mut tx, episode, caller.user_id()).await?;
         let rows: Vec<NoteRow> = sqlx::query_as(&format!(
@@ -278,8 +278,8 @@ impl Store {
             .iter()
             .filter(|n| n.content == NoteContent::Withheld)
             .count();
-        append(
-            &mut tx,
+        tx.finish(
+            self,
             now,
             &Actor::User(caller),
             AuditEntry::new("case_note.list")
@@ -292,7 +292,6 @@ impl Store {
                 )),
         )
         .await?;
-        tx.commit().await?;
         Ok(notes)
     }
 
@@ -304,11 +303,11 @@ impl Store {
         note: CaseNoteId,
     ) -> Result<CaseNote> {
         let now = self.now_ms();
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
         let p = parent(&mut tx, episode, caller.scope.case_sites()).await?;
         let n = load_one(&mut tx, caller, episode, note).await?;
-        append(
-            &mut tx,
+        tx.finish(
+            self,
             now,
             &Actor::User(caller),
             AuditEntry::new("case_note.view")
@@ -317,7 +316,6 @@ impl Store {
                 .person(p.person),
         )
         .await?;
-        tx.commit().await?;
         Ok(n)
     }
 }

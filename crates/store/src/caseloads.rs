@@ -253,7 +253,7 @@ impl Store {
     ) -> Result<Vec<CaseloadEntry>> {
         let sites = caller.scope.case_sites();
         let today = self.now().date();
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
         let mut q = sqlx::query_as::<_, EntryRow>(sql);
         if let Some(u) = user {
             q = q.bind(u.to_string());
@@ -270,14 +270,17 @@ impl Store {
             .collect::<Result<Vec<_>>>()?;
         by_urgency(&mut entries);
         let now = self.now_ms();
-        for site in sites {
-            let shown = entries.iter().filter(|e| e.site_id == *site).count();
-            let entry = AuditEntry::new("caseload.view")
-                .site(*site)
-                .detail(format!("{shown} people listed {what}"));
-            append(&mut tx, now, &Actor::User(caller), entry).await?;
-        }
-        tx.commit().await?;
+        let audit = sites
+            .iter()
+            .map(|site| {
+                let shown = entries.iter().filter(|e| e.site_id == *site).count();
+                AuditEntry::new("caseload.view")
+                    .site(*site)
+                    .detail(format!("{shown} people listed {what}"))
+            })
+            .collect();
+        tx.finish_all(self, now, &Actor::User(caller), audit)
+            .await?;
         Ok(entries)
     }
 

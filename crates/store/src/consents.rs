@@ -195,7 +195,7 @@ impl Store {
         caller: &Caller,
         episode: EpisodeId,
     ) -> Result<Vec<ConsentRecord>> {
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
         let (site, person, _) = scoped_episode(&mut tx, episode, caller.scope.case_sites()).await?;
         let rows: Vec<ConsentRow> = sqlx::query_as(&format!(
             "{CONSENT_SELECT} WHERE c.episode_id = $1 ORDER BY c.recorded_at DESC, c.id DESC"
@@ -207,8 +207,8 @@ impl Store {
             .into_iter()
             .map(into_record)
             .collect::<Result<Vec<_>>>()?;
-        append(
-            &mut tx,
+        tx.finish(
+            self,
             self.now_ms(),
             &Actor::User(caller),
             AuditEntry::new("consent.view")
@@ -218,7 +218,6 @@ impl Store {
                 .detail(format!("{} consents listed", records.len())),
         )
         .await?;
-        tx.commit().await?;
         Ok(records)
     }
 

@@ -131,11 +131,11 @@ impl Store {
         caller: &Caller,
         person: PersonId,
     ) -> Result<Vec<ContactPreferenceRecord>> {
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
         let site = person_site(&mut tx, person, caller.scope.case_sites()).await?;
         let history = history_in(&mut tx, person).await?;
-        append(
-            &mut tx,
+        tx.finish(
+            self,
             self.now_ms(),
             &Actor::User(caller),
             AuditEntry::new("contact_preferences.view")
@@ -144,7 +144,6 @@ impl Store {
                 .person(person),
         )
         .await?;
-        tx.commit().await?;
         Ok(history)
     }
 }

@@ -226,7 +226,7 @@ impl Store {
     /// (each says what replaced it). The read is audited.
     pub async fn contacts(&self, caller: &Caller, episode: EpisodeId) -> Result<Vec<Contact>> {
         let now = self.now_ms();
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
         let p = parent(&mut tx, episode, caller.scope.case_sites()).await?;
         let rows: Vec<ContactRow> = sqlx::query_as(&format!(
             "{CONTACT_SELECT} WHERE c.episode_id = $1 ORDER BY c.at DESC, c.created_at DESC, c.id DESC"
@@ -238,8 +238,8 @@ impl Store {
             .into_iter()
             .map(ContactRow::into_contact)
             .collect::<Result<Vec<_>>>()?;
-        append(
-            &mut tx,
+        tx.finish(
+            self,
             now,
             &Actor::User(caller),
             AuditEntry::new("contact.list")
@@ -249,7 +249,6 @@ impl Store {
                 .detail(format!("{} contacts", contacts.len())),
         )
         .await?;
-        tx.commit().await?;
         Ok(contacts)
     }
 
@@ -261,11 +260,11 @@ impl Store {
         contact: ContactId,
     ) -> Result<Contact> {
         let now = self.now_ms();
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
         let p = parent(&mut tx, episode, caller.scope.case_sites()).await?;
         let c = load_one(&mut tx, episode, contact).await?;
-        append(
-            &mut tx,
+        tx.finish(
+            self,
             now,
             &Actor::User(caller),
             AuditEntry::new("contact.view")
@@ -274,7 +273,6 @@ impl Store {
                 .person(p.person),
         )
         .await?;
-        tx.commit().await?;
         Ok(c)
     }
 }

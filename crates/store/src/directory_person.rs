@@ -3,7 +3,7 @@
 //! person at one of the caller's sites (anyone else is "not found") and
 //! audited as a read of their address (`directory.person_address`).
 
-use crate::audit::{append, Actor, AuditEntry};
+use crate::audit::{Actor, AuditEntry};
 use crate::directory_search::EligibleGender;
 use crate::sql::{param_list, parse};
 use crate::{Result, Store, StoreError};
@@ -40,7 +40,7 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let now = self.now_ms();
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
         let sql = format!(
             "SELECT p.site_id, p.given_name, p.family_name, p.preferred_name, p.date_of_birth, \
              p.gender, p.address_kind, p.address_town, p.address_postcode FROM person p \
@@ -81,8 +81,8 @@ impl Store {
             .filter(|_| has_address)
             .and_then(|p| Postcode::parse(&p).ok());
         let town = town.filter(|t| has_address && !t.trim().is_empty());
-        append(
-            &mut tx,
+        tx.finish(
+            self,
             now,
             &Actor::User(caller),
             AuditEntry::new("directory.person_address")
@@ -96,7 +96,6 @@ impl Store {
                 }),
         )
         .await?;
-        tx.commit().await?;
         let today = self.now().date();
         Ok(PersonBasis {
             person_id: person,

@@ -5,7 +5,7 @@
 //! levels for a caseload. Everything is scoped to the caller's case sites in
 //! SQL and audited like any other read of a person's record.
 
-use crate::audit::{append, Actor, AuditEntry};
+use crate::audit::{Actor, AuditEntry};
 use crate::engagement_rules::{current_rules, RulesVersion};
 use crate::engagement_signals::{active_step_ups, levels_of};
 use crate::sql::{param_list, parse};
@@ -199,7 +199,7 @@ impl Store {
         episode: EpisodeId,
     ) -> Result<EpisodeEngagement> {
         let now = self.now();
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
         let f = facts_at(&mut tx, caller.scope.case_sites(), Some(&[episode]))
             .await?
             .into_iter()
@@ -212,8 +212,8 @@ impl Store {
             .await?;
         let concerns = crate::concerns::load_concerns(&mut tx, episode).await?;
         let step_ups = load_step_ups(&mut tx, episode).await?;
-        append(
-            &mut tx,
+        tx.finish(
+            self,
             to_millis(now),
             &Actor::User(caller),
             AuditEntry::new("engagement.view")
@@ -223,7 +223,6 @@ impl Store {
                 .detail(level.assessment.level.code()),
         )
         .await?;
-        tx.commit().await?;
         Ok(EpisodeEngagement {
             level,
             site_id: f.site,
@@ -242,7 +241,7 @@ impl Store {
         episodes: &[EpisodeId],
         now: OffsetDateTime,
     ) -> Result<HashMap<EpisodeId, Level>> {
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
         let facts = facts_at(&mut tx, caller.scope.case_sites(), Some(episodes)).await?;
         let mut rules = RulesCache::default();
         let mut out = HashMap::new();
@@ -252,18 +251,16 @@ impl Store {
             *per_site.entry(f.site).or_default() += 1;
         }
         out.extend(levels_of(&mut tx, &assessed, &mut rules, now).await?);
-        for (site, n) in per_site {
-            append(
-                &mut tx,
-                self.now_ms(),
-                &Actor::User(caller),
+        let entries = per_site
+            .into_iter()
+            .map(|(site, n)| {
                 AuditEntry::new("engagement.levels")
                     .site(site)
-                    .detail(format!("{n} levels worked out")),
-            )
+                    .detail(format!("{n} levels worked out"))
+            })
+            .collect();
+        tx.finish_all(self, self.now_ms(), &Actor::User(caller), entries)
             .await?;
-        }
-        tx.commit().await?;
         Ok(out)
     }
 
@@ -277,7 +274,7 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<Vec<AttentionEntry>> {
         let sites = caller.scope.case_sites();
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
         let facts = facts_at(&mut tx, sites, None).await?;
         let mut rules = RulesCache::default();
         let mut out = Vec::new();
@@ -306,19 +303,17 @@ impl Store {
                 .cmp(&b.urgency())
                 .then_with(|| a.person_name.cmp(&b.person_name))
         });
-        for site in sites {
-            let shown = out.iter().filter(|e| e.site_id == *site).count();
-            append(
-                &mut tx,
-                self.now_ms(),
-                &Actor::User(caller),
+        let entries = sites
+            .iter()
+            .map(|site| {
+                let shown = out.iter().filter(|e| e.site_id == *site).count();
                 AuditEntry::new("engagement.attention")
                     .site(*site)
-                    .detail(format!("{shown} people listed")),
-            )
+                    .detail(format!("{shown} people listed"))
+            })
+            .collect();
+        tx.finish_all(self, self.now_ms(), &Actor::User(caller), entries)
             .await?;
-        }
-        tx.commit().await?;
         Ok(out)
     }
 }

@@ -18,6 +18,7 @@ pub mod allocation;
 pub mod appointment_calendar;
 pub mod appointments;
 pub mod audit;
+mod audited_read;
 pub mod bulk;
 pub mod care_plan;
 pub mod case_notes;

@@ -4,7 +4,7 @@
 //! each member of staff's own reminders. Every read is scoped in SQL and
 //! audited.
 
-use crate::audit::{append, Actor, AuditEntry};
+use crate::audit::{Actor, AuditEntry};
 use crate::contact_preferences::{current_in, person_site};
 use crate::outbox::{Message, MessageRow, MESSAGE_COLUMNS};
 use crate::sql::param_list;
@@ -29,7 +29,7 @@ impl Store {
         caller: &Caller,
         person: PersonId,
     ) -> Result<PersonMessages> {
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
         let site = person_site(&mut tx, person, caller.scope.case_sites()).await?;
         let rows: Vec<MessageRow> = sqlx::query_as(&format!(
             "SELECT {MESSAGE_COLUMNS} FROM outbox WHERE person_id = $1 \
@@ -39,8 +39,8 @@ impl Store {
         .fetch_all(&mut *tx)
         .await?;
         let preferences = current_in(&mut tx, person).await?;
-        append(
-            &mut tx,
+        tx.finish(
+            self,
             self.now_ms(),
             &Actor::User(caller),
             AuditEntry::new("messages.view")
@@ -49,7 +49,6 @@ impl Store {
                 .person(person),
         )
         .await?;
-        tx.commit().await?;
         Ok(PersonMessages {
             messages: rows
                 .into_iter()
@@ -78,20 +77,19 @@ impl Store {
             "SELECT {MESSAGE_COLUMNS} FROM outbox WHERE sent_via = 'log' \
              AND (user_id = $1{by_site}) ORDER BY sent_at DESC, id LIMIT 200"
         );
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
         let mut q = sqlx::query_as::<_, MessageRow>(&sql).bind(caller.user_id().to_string());
         for s in sites {
             q = q.bind(s.to_string());
         }
         let rows = q.fetch_all(&mut *tx).await?;
-        append(
-            &mut tx,
+        tx.finish(
+            self,
             self.now_ms(),
             &Actor::User(caller),
             AuditEntry::new("messages.log_view").detail(format!("{} messages", rows.len())),
         )
         .await?;
-        tx.commit().await?;
         rows.into_iter().map(MessageRow::into_message).collect()
     }
 }

@@ -2,7 +2,7 @@
 //! takes the caller and filters by the caller's case sites in SQL, and every
 //! read of a record or change to one is audited in the same transaction.
 
-use crate::audit::{append, Actor, AuditEntry};
+use crate::audit::{Actor, AuditEntry};
 use crate::sql::{like_contains, param_list, parse};
 use crate::{Result, Store, StoreError};
 use reconnect_domain::clock::from_millis;
@@ -145,7 +145,7 @@ impl Store {
             " ORDER BY p.family_name, p.given_name, p.id LIMIT {limit} OFFSET {}",
             filter.offset
         ));
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
         let mut q = sqlx::query_as::<_, PersonRow>(&sql);
         for b in &binds {
             q = q.bind(b.clone());
@@ -157,21 +157,23 @@ impl Store {
             .collect::<Result<Vec<_>>>()?;
         // One event per site shown, so each site's manager sees the view.
         let now = self.now_ms();
+        let mut entries = Vec::new();
         for site in &sites {
             let shown = people.iter().filter(|p| p.site_id == *site).count();
-            let entry = AuditEntry::new("caseload.view")
-                .site(*site)
-                .detail(format!("{shown} people listed"));
-            append(&mut tx, now, &Actor::User(caller), entry).await?;
+            entries.push(
+                AuditEntry::new("caseload.view")
+                    .site(*site)
+                    .detail(format!("{shown} people listed")),
+            );
             if let Some(term) = search {
-                let entry = AuditEntry::new("people.search").site(*site).detail(format!(
+                entries.push(AuditEntry::new("people.search").site(*site).detail(format!(
                     "{shown} found searching for {}",
                     audit_search_text(term)
-                ));
-                append(&mut tx, now, &Actor::User(caller), entry).await?;
+                )));
             }
         }
-        tx.commit().await?;
+        tx.finish_all(self, now, &Actor::User(caller), entries)
+            .await?;
         Ok(people)
     }
 
@@ -190,7 +192,7 @@ impl Store {
             crate::person_details::profile_select(),
             param_list(2, sites.len())
         );
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
         let mut q = sqlx::query(&sql).bind(id.to_string());
         for s in sites {
             q = q.bind(s.to_string());
@@ -218,8 +220,8 @@ impl Store {
             prison_name: row.try_get("prison_name")?,
         }
         .into_summary()?;
-        append(
-            &mut tx,
+        tx.finish(
+            self,
             self.now_ms(),
             &Actor::User(caller),
             AuditEntry::new("person.view")
@@ -228,7 +230,6 @@ impl Store {
                 .person(id),
         )
         .await?;
-        tx.commit().await?;
         Ok(Person {
             nhs_number: nhs
                 .as_deref()

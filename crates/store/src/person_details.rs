@@ -432,7 +432,7 @@ impl Store {
         if sites.is_empty() {
             return Err(StoreError::NotFound);
         }
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
         let site: String = {
             let sql = format!(
                 "SELECT site_id FROM person WHERE id = $1 AND site_id IN ({})",
@@ -466,8 +466,8 @@ impl Store {
                     .map_err(|_| StoreError::Corrupt("person revision changes".into()))?,
             });
         }
-        append(
-            &mut tx,
+        tx.finish(
+            self,
             self.now_ms(),
             &Actor::User(caller),
             AuditEntry::new("person.history")
@@ -477,7 +477,6 @@ impl Store {
                 .detail(format!("{} corrections shown", history.len())),
         )
         .await?;
-        tx.commit().await?;
         Ok(history)
     }
 

@@ -318,7 +318,7 @@ impl Store {
         caller: &Caller,
         episode: EpisodeId,
     ) -> Result<Option<(EngagementLevel, Vec<String>, i64, OffsetDateTime)>> {
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
         let found = facts_at(&mut tx, caller.scope.case_sites(), Some(&[episode])).await?;
         let f = found.first().ok_or(StoreError::NotFound)?;
         let row: Option<(String, String, i64, i64)> = sqlx::query_as(
@@ -328,8 +328,8 @@ impl Store {
         .bind(f.id.to_string())
         .fetch_optional(&mut *tx)
         .await?;
-        append(
-            &mut tx,
+        tx.finish(
+            self,
             self.now_ms(),
             &Actor::User(caller),
             AuditEntry::new("engagement.snapshot_view")
@@ -338,7 +338,6 @@ impl Store {
                 .person(f.person),
         )
         .await?;
-        tx.commit().await?;
         row.map(|(level, reasons, version, at)| {
             Ok((
                 EngagementLevel::parse(&level).ok_or_else(|| corrupt("snapshot level"))?,

@@ -33,6 +33,8 @@ pub enum PageError {
     CsrfFailed,
     /// A form arrived after the session had ended.
     SessionEnded,
+    /// The database was too busy to answer in time; nothing was changed.
+    Busy,
     Internal(String),
 }
 
@@ -49,6 +51,7 @@ impl PageError {
             PageError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             PageError::Conflict => StatusCode::CONFLICT,
             PageError::CsrfFailed | PageError::SessionEnded => StatusCode::FORBIDDEN,
+            PageError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             PageError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -62,6 +65,10 @@ impl From<StoreError> for PageError {
             StoreError::Invalid(_) => PageError::BadRequest,
             StoreError::Conflict(_) | StoreError::Refused(_) | StoreError::Stale => {
                 PageError::Conflict
+            }
+            StoreError::Busy => {
+                tracing::warn!("the database was busy; answered 503");
+                PageError::Busy
             }
             other => PageError::Internal(other.to_string()),
         }
@@ -86,10 +93,17 @@ impl IntoResponse for PageError {
             _ => ErrorPage::Status(status),
         };
         let mut res = status.into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER));
+        }
         res.extensions_mut().insert(page);
         res
     }
 }
+
+/// Seconds a client should wait before trying a busy service again.
+pub const RETRY_AFTER: &str = "2";
 
 /// An RFC 9457 problem document, with field errors when the input was at fault.
 #[derive(Debug, Serialize, ToSchema)]
@@ -211,6 +225,12 @@ impl ApiError {
             .detail("Send the session's CSRF token in the X-CSRF-Token header, or use a personal access token")
     }
 
+    /// The database was too busy to answer in time; nothing was changed.
+    pub fn busy() -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "Service busy")
+            .detail("The service is busy and nothing was changed. Try again in a moment")
+    }
+
     pub fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -234,6 +254,10 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(m) => ApiError::conflict(m),
             StoreError::Refused(m) => ApiError::refused(m),
             StoreError::Stale => ApiError::stale(),
+            StoreError::Busy => {
+                tracing::warn!("the database was busy; answered 503");
+                ApiError::busy()
+            }
             other => {
                 tracing::error!(error = %other, "API request failed");
                 ApiError::internal()
@@ -256,6 +280,50 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER));
+        }
         res
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn retry_after(res: &Response) -> Option<&str> {
+        res.headers()
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+    }
+
+    #[test]
+    fn a_busy_database_is_a_503_with_retry_after_for_pages() {
+        let res = PageError::from(StoreError::Busy).into_response();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(retry_after(&res), Some(RETRY_AFTER));
+        assert_eq!(
+            res.extensions().get::<ErrorPage>(),
+            Some(&ErrorPage::Status(StatusCode::SERVICE_UNAVAILABLE))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_busy_database_is_a_503_problem_for_the_api() {
+        let res = ApiError::from(StoreError::Busy).into_response();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(retry_after(&res), Some(RETRY_AFTER));
+        let body = axum::body::to_bytes(res.into_body(), 4096).await.unwrap();
+        let problem: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(problem["type"], "/problems/busy");
+        assert_eq!(problem["status"], 503);
+    }
+
+    #[test]
+    fn other_store_failures_stay_internal() {
+        let res = PageError::from(StoreError::Corrupt("a date".into())).into_response();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(retry_after(&res), None);
     }
 }

@@ -1288,8 +1288,10 @@ pub fn build(state: AppState) -> Router {
                 .layer(from_fn_with_state(state.clone(), headers::headers))
                 .layer(from_fn_with_state(state.clone(), csrf::csrf))
                 .layer(CatchPanicLayer::custom(panicked))
+                // A request the service could not finish in time is the
+                // service's fault, not the client's: 503, "busy, try again".
                 .layer(TimeoutLayer::with_status_code(
-                    axum::http::StatusCode::REQUEST_TIMEOUT,
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
                     Duration::from_secs(30),
                 ))
                 .layer(DefaultBodyLimit::max(max_body)),

@@ -4,7 +4,8 @@
 //! version) and `plan_action_event` keeps every change, append-only. Goals
 //! are kept as said and never changed.
 
-use super::{audit, date, episode_in, must_be_open, must_write, parent_of, Child};
+use super::{audit, audit_entry, date, episode_in, must_be_open, must_write, parent_of, Child};
+use crate::audit::Actor;
 use crate::episodes::iso;
 use crate::sql::parse;
 use crate::{Result, Store, StoreError};
@@ -170,20 +171,11 @@ impl Store {
     /// An episode's plan; the read is audited.
     pub async fn plan(&self, caller: &Caller, episode: EpisodeId) -> Result<Plan> {
         let now = self.now_ms();
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
         let parent = episode_in(&mut tx, episode, caller.scope.case_sites()).await?;
         let plan = load_plan(&mut tx, episode).await?;
-        audit(
-            &mut tx,
-            now,
-            caller,
-            &parent,
-            "plan.view",
-            ("episode", episode.to_string()),
-            None,
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = audit_entry(&parent, "plan.view", ("episode", episode.to_string()), None);
+        tx.finish(self, now, &Actor::User(caller), audit).await?;
         Ok(plan)
     }
 
@@ -319,7 +311,7 @@ impl Store {
         id: PlanActionId,
     ) -> Result<(EpisodeId, PlanAction)> {
         let now = self.now_ms();
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
         let parent = parent_of(
             &mut tx,
             Child::Action,
@@ -333,17 +325,13 @@ impl Store {
             .into_iter()
             .find(|a| a.id == id)
             .ok_or(StoreError::NotFound)?;
-        audit(
-            &mut tx,
-            now,
-            caller,
+        let audit = audit_entry(
             &parent,
             "plan.action_view",
             ("plan_action", id.to_string()),
             None,
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        tx.finish(self, now, &Actor::User(caller), audit).await?;
         Ok((parent.episode, action))
     }
 

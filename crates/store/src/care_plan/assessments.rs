@@ -2,7 +2,8 @@
 //! with an optional note. Assessments are never changed (both tables are
 //! append-only); a later one shows progress.
 
-use super::{audit, date, episode_in, must_be_open, must_write};
+use super::{audit, audit_entry, date, episode_in, must_be_open, must_write};
+use crate::audit::Actor;
 use crate::episodes::iso;
 use crate::sql::parse;
 use crate::{Result, Store, StoreError};
@@ -65,7 +66,7 @@ impl Store {
         episode: EpisodeId,
     ) -> Result<Vec<Assessment>> {
         let now = self.now_ms();
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
         let parent = episode_in(&mut tx, episode, caller.scope.case_sites()).await?;
         let rows: Vec<AssessmentRow> = sqlx::query_as(
             "SELECT a.id, a.assessed_on, a.at, u.display_name FROM assessment a \
@@ -110,17 +111,13 @@ impl Store {
                 a.scores.push(score);
             }
         }
-        audit(
-            &mut tx,
-            now,
-            caller,
+        let audit = audit_entry(
             &parent,
             "assessments.view",
             ("episode", episode.to_string()),
             Some(format!("{} assessments", out.len())),
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        tx.finish(self, now, &Actor::User(caller), audit).await?;
         Ok(out)
     }
 

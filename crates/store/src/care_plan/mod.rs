@@ -144,6 +144,17 @@ pub(crate) async fn audit(
     record: (&'static str, String),
     detail: Option<String>,
 ) -> Result<()> {
+    let entry = audit_entry(parent, action, record, detail);
+    append(conn, now, &Actor::User(caller), entry).await
+}
+
+/// The audit event for `action` on a record of `parent`.
+pub(crate) fn audit_entry(
+    parent: &Parent,
+    action: &'static str,
+    record: (&'static str, String),
+    detail: Option<String>,
+) -> AuditEntry {
     let mut entry = AuditEntry::new(action)
         .record(record.0, record.1)
         .site(parent.site)
@@ -151,7 +162,7 @@ pub(crate) async fn audit(
     if let Some(d) = detail {
         entry = entry.detail(d);
     }
-    append(conn, now, &Actor::User(caller), entry).await
+    entry
 }
 
 pub(crate) fn date(s: &str) -> Result<Date> {

@@ -4,7 +4,8 @@
 //! `need_update` holds every change with who, when and a note, and is
 //! append-only.
 
-use super::{audit, episode_in, must_be_open, must_write, parent_of, Child};
+use super::{audit, audit_entry, episode_in, must_be_open, must_write, parent_of, Child};
+use crate::audit::Actor;
 use crate::sql::parse;
 use crate::{Result, Store, StoreError};
 use reconnect_domain::clock::from_millis;
@@ -170,27 +171,23 @@ impl Store {
     /// An episode's needs with their histories; the read is audited.
     pub async fn needs(&self, caller: &Caller, episode: EpisodeId) -> Result<Vec<NeedRecord>> {
         let now = self.now_ms();
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
         let parent = episode_in(&mut tx, episode, caller.scope.case_sites()).await?;
         let needs = load_needs(&mut tx, episode).await?;
-        audit(
-            &mut tx,
-            now,
-            caller,
+        let audit = audit_entry(
             &parent,
             "needs.view",
             ("episode", episode.to_string()),
             Some(format!("{} needs", needs.len())),
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        tx.finish(self, now, &Actor::User(caller), audit).await?;
         Ok(needs)
     }
 
     /// One need with its history; the read is audited.
     pub async fn need(&self, caller: &Caller, id: NeedId) -> Result<NeedRecord> {
         let now = self.now_ms();
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
         let parent = parent_of(
             &mut tx,
             Child::Need,
@@ -203,17 +200,8 @@ impl Store {
             .into_iter()
             .find(|n| n.id == id)
             .ok_or(StoreError::NotFound)?;
-        audit(
-            &mut tx,
-            now,
-            caller,
-            &parent,
-            "need.view",
-            ("episode_need", id.to_string()),
-            None,
-        )
-        .await?;
-        tx.commit().await?;
+        let audit = audit_entry(&parent, "need.view", ("episode_need", id.to_string()), None);
+        tx.finish(self, now, &Actor::User(caller), audit).await?;
         Ok(need)
     }
 

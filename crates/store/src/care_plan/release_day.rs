@@ -4,7 +4,8 @@
 //! its history, each with who saved it and when. A save names the version
 //! it replaces; if someone saved in between, nothing is written.
 
-use super::{audit, episode_in, must_be_open, must_write};
+use super::{audit, audit_entry, episode_in, must_be_open, must_write};
+use crate::audit::Actor;
 use crate::{Result, Store, StoreError};
 use reconnect_domain::clock::from_millis;
 use reconnect_domain::release_plan::{
@@ -104,20 +105,16 @@ impl Store {
         episode: EpisodeId,
     ) -> Result<Vec<ReleasePlan>> {
         let now = self.now_ms();
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
         let parent = episode_in(&mut tx, episode, caller.scope.case_sites()).await?;
         let plans = load_plans(&mut tx, episode).await?;
-        audit(
-            &mut tx,
-            now,
-            caller,
+        let audit = audit_entry(
             &parent,
             "release_plan.view",
             ("episode", episode.to_string()),
             None,
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        tx.finish(self, now, &Actor::User(caller), audit).await?;
         Ok(plans)
     }
 

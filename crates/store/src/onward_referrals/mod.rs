@@ -311,6 +311,15 @@ pub(crate) async fn audit(
     action: &'static str,
     detail: Option<String>,
 ) -> Result<()> {
+    append(conn, now, &Actor::User(caller), entry(r, action, detail)).await
+}
+
+/// The audit event for `action` on a referral.
+pub(crate) fn entry(
+    r: &OnwardReferral,
+    action: &'static str,
+    detail: Option<String>,
+) -> AuditEntry {
     let mut entry = AuditEntry::new(action)
         .record("onward_referral", r.id)
         .site(r.site_id)
@@ -318,25 +327,21 @@ pub(crate) async fn audit(
     if let Some(d) = detail {
         entry = entry.detail(d);
     }
-    append(conn, now, &Actor::User(caller), entry).await
+    entry
 }
 
-/// Appends the audit event for `action` on an episode's referrals.
-pub(crate) async fn audit_episode(
-    conn: &mut AnyConnection,
-    now: i64,
-    caller: &Caller,
+/// The audit event for `action` on an episode's referrals.
+pub(crate) fn episode_entry(
     p: &crate::episode_scope::Parent,
     episode: EpisodeId,
     action: &'static str,
     detail: String,
-) -> Result<()> {
-    let entry = AuditEntry::new(action)
+) -> AuditEntry {
+    AuditEntry::new(action)
         .record("episode", episode)
         .site(p.site)
         .person(p.person)
-        .detail(detail);
-    append(conn, now, &Actor::User(caller), entry).await
+        .detail(detail)
 }
 
 /// May the caller's role change case records at all?

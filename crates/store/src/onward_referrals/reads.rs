@@ -3,8 +3,8 @@
 //! a person's referral is audited; the letter has its own audit action, as
 //! it is what leaves the service.
 
-use super::{audit, audit_episode, events, locate, OnwardReferral, Row, SELECT};
-use crate::audit::{append, Actor, AuditEntry};
+use super::{entry, episode_entry, events, locate, OnwardReferral, Row, SELECT};
+use crate::audit::{Actor, AuditEntry};
 use crate::episode_scope::parent;
 use crate::sql::param_list;
 use crate::{Result, Store, StoreError};
@@ -27,11 +27,11 @@ impl Store {
         action: &'static str,
     ) -> Result<OnwardReferral> {
         let now = self.now_ms();
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
         let mut r = locate(&mut tx, id, caller.scope.case_sites()).await?;
         r.events = events(&mut tx, id).await?;
-        audit(&mut tx, now, caller, &r, action, None).await?;
-        tx.commit().await?;
+        let audit = entry(&r, action, None);
+        tx.finish(self, now, &Actor::User(caller), audit).await?;
         Ok(r)
     }
 
@@ -70,7 +70,7 @@ impl Store {
         episode: EpisodeId,
     ) -> Result<Vec<OnwardReferral>> {
         let now = self.now_ms();
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
         let p = parent(&mut tx, episode, caller.scope.case_sites()).await?;
         let rows: Vec<Row> = sqlx::query_as(&format!(
             "{SELECT} WHERE r.episode_id = $1 ORDER BY r.created_at DESC, r.id DESC"
@@ -82,17 +82,13 @@ impl Store {
             .into_iter()
             .map(Row::into_referral)
             .collect::<Result<Vec<_>>>()?;
-        audit_episode(
-            &mut tx,
-            now,
-            caller,
+        let audit = episode_entry(
             &p,
             episode,
             "onward_referral.list",
             format!("{} onward referrals", list.len()),
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        tx.finish(self, now, &Actor::User(caller), audit).await?;
         Ok(list)
     }
 
@@ -108,7 +104,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let now = self.now_ms();
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
         let sql = format!(
             "{SELECT} WHERE r.state NOT IN ('closed', 'withdrawn') AND p.site_id IN ({}) \
              ORDER BY r.created_at, r.id",
@@ -134,15 +130,14 @@ impl Store {
             });
         }
         out.sort_by_key(|s| (!s.referral.state.is_waiting(), s.referral.sent_at));
-        append(
-            &mut tx,
+        tx.finish(
+            self,
             now,
             &Actor::User(caller),
             AuditEntry::new("onward_referral.site_list")
                 .detail(format!("{} open onward referrals", out.len())),
         )
         .await?;
-        tx.commit().await?;
         Ok(out)
     }
 }

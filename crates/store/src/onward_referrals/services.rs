@@ -4,7 +4,8 @@
 //! with several kinds needs consent for each; a service with no known terms
 //! counts as a voluntary or community organisation.
 
-use super::{audit_episode, corrupt};
+use super::{corrupt, episode_entry};
+use crate::audit::Actor;
 use crate::episode_scope::parent;
 use crate::sql::like_contains;
 use crate::{Result, Store, StoreError};
@@ -202,21 +203,17 @@ impl Store {
         service_id: &str,
     ) -> Result<ConsentCheck> {
         let now = self.now_ms();
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
         let p = parent(&mut tx, episode, caller.scope.case_sites()).await?;
         let (_, partners) = kinds(&mut tx, service_id).await?;
         let check = consent_check(&mut tx, episode, &partners, to_uk(self.now()).date()).await?;
-        audit_episode(
-            &mut tx,
-            now,
-            caller,
+        let audit = episode_entry(
             &p,
             episode,
             "onward_referral.consent_check",
             format!("service {service_id}"),
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        tx.finish(self, now, &Actor::User(caller), audit).await?;
         Ok(check)
     }
 }

@@ -5,7 +5,7 @@
 //! same person (and whether to link, or link and update their record).
 
 use super::Referral;
-use crate::audit::{append, Actor, AuditEntry};
+use crate::audit::{Actor, AuditEntry};
 use crate::episodes::iso;
 use crate::people::PersonSummary;
 use crate::sql::{param_list, parse};
@@ -145,24 +145,22 @@ impl Store {
             return Ok(found);
         }
         let now = self.now_ms();
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
+        let mut entries = Vec::new();
         for r in referrals.iter().filter(|r| sites.contains(&r.site_id)) {
             let list = matches(&mut tx, sites, r).await?;
             if !list.is_empty() {
-                append(
-                    &mut tx,
-                    now,
-                    &Actor::User(caller),
+                entries.push(
                     AuditEntry::new("referral.duplicates")
                         .record("referral", r.id)
                         .site(r.site_id)
                         .detail(format!("{} possible matches shown", list.len())),
-                )
-                .await?;
+                );
             }
             found.insert(r.id, list);
         }
-        tx.commit().await?;
+        tx.finish_all(self, now, &Actor::User(caller), entries)
+            .await?;
         Ok(found)
     }
 }

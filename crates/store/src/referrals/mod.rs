@@ -20,7 +20,7 @@ pub mod duplicates;
 pub mod rate;
 pub mod submit;
 
-use crate::audit::{append, Actor, AuditEntry};
+use crate::audit::{Actor, AuditEntry};
 use crate::sql::{param_list, parse};
 use crate::{Result, Store, StoreError};
 use reconnect_domain::clock::from_millis;
@@ -331,7 +331,7 @@ impl Store {
         if sites.is_empty() {
             return Ok(Vec::new());
         }
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
         let queue = load_where(
             &mut tx,
             "r.status = $1",
@@ -341,14 +341,17 @@ impl Store {
         )
         .await?;
         let now = self.now_ms();
-        for site in sites {
-            let shown = queue.iter().filter(|r| r.site_id == *site).count();
-            let entry = AuditEntry::new("referral.queue")
-                .site(*site)
-                .detail(format!("{shown} referrals listed"));
-            append(&mut tx, now, &Actor::User(caller), entry).await?;
-        }
-        tx.commit().await?;
+        let entries = sites
+            .iter()
+            .map(|site| {
+                let shown = queue.iter().filter(|r| r.site_id == *site).count();
+                AuditEntry::new("referral.queue")
+                    .site(*site)
+                    .detail(format!("{shown} referrals listed"))
+            })
+            .collect();
+        tx.finish_all(self, now, &Actor::User(caller), entries)
+            .await?;
         Ok(queue)
     }
 
@@ -358,16 +361,15 @@ impl Store {
         if sites.is_empty() {
             return Err(StoreError::NotFound);
         }
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
         let referral = load_scoped(&mut tx, id, sites).await?;
-        append(
-            &mut tx,
+        tx.finish(
+            self,
             self.now_ms(),
             &Actor::User(caller),
             view_entry("referral.view", &referral),
         )
         .await?;
-        tx.commit().await?;
         Ok(referral)
     }
 
@@ -380,7 +382,7 @@ impl Store {
         reference: &ReferralReference,
     ) -> Result<Referral> {
         let sites = caller.scope.case_sites();
-        let mut tx = self.begin_read_write().await?;
+        let mut tx = self.begin_audited_read().await?;
         let found = load_where(
             &mut tx,
             "r.reference = $1",
@@ -397,8 +399,7 @@ impl Store {
             None => AuditEntry::new("referral.lookup")
                 .detail(format!("no referral {reference} at the caller's sites")),
         };
-        append(&mut tx, now, &Actor::User(caller), entry).await?;
-        tx.commit().await?;
+        tx.finish(self, now, &Actor::User(caller), entry).await?;
         found.ok_or(StoreError::NotFound)
     }
 

@@ -73,6 +73,11 @@ fn words(page: ErrorPage) -> (StatusCode, &'static str, &'static str) {
                 "Something was wrong with the request",
                 "Go back, check what you entered and try again.",
             ),
+            StatusCode::SERVICE_UNAVAILABLE => (
+                s,
+                "Sorry, the service is busy",
+                "Wait a moment, then try again. If you were saving something, it was not saved, so you will need to send it again.",
+            ),
             _ => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Sorry, there is a problem with the service",
@@ -107,7 +112,9 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
         let keep: Vec<(HeaderName, HeaderValue)> = res
             .headers()
             .iter()
-            .filter(|(k, _)| *k == header::SET_COOKIE || *k == header::ALLOW)
+            .filter(|(k, _)| {
+                *k == header::SET_COOKIE || *k == header::ALLOW || *k == header::RETRY_AFTER
+            })
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         res = if api {
@@ -129,6 +136,14 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
         };
         for (k, v) in keep {
             res.headers_mut().append(k, v);
+        }
+        if res.status() == StatusCode::SERVICE_UNAVAILABLE
+            && !res.headers().contains_key(header::RETRY_AFTER)
+        {
+            res.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from_static(crate::error::RETRY_AFTER),
+            );
         }
     }
 
@@ -179,6 +194,7 @@ fn api_error(status: StatusCode) -> ApiError {
         StatusCode::UNAUTHORIZED => ApiError::unauthorized(),
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::payload_too_large(),
         StatusCode::METHOD_NOT_ALLOWED => ApiError::method_not_allowed(),
+        StatusCode::SERVICE_UNAVAILABLE => ApiError::busy(),
         s if s.is_client_error() => ApiError::bad_request("The request could not be understood"),
         _ => ApiError::internal(),
     }
