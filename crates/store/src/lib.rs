@@ -19,6 +19,7 @@ pub mod appointment_calendar;
 pub mod appointments;
 pub mod audit;
 mod audited_read;
+mod write_gate;
 pub mod bulk;
 pub mod care_plan;
 pub mod case_notes;
@@ -83,6 +84,7 @@ pub struct Store {
     pool: AnyPool,
     engine: Engine,
     clock: Arc<dyn Clock>,
+    write_gate: write_gate::WriteGate,
 }
 
 impl std::fmt::Debug for Store {
@@ -118,6 +120,7 @@ impl Store {
             pool,
             engine,
             clock,
+            write_gate: write_gate::WriteGate::default(),
         })
     }
 
@@ -143,18 +146,6 @@ impl Store {
 
     fn now_ms(&self) -> i64 {
         to_millis(self.clock.now())
-    }
-
-    /// Begins a transaction that reads and then writes (e.g. a read and its
-    /// audit row). SQLite takes the write lock up front (`BEGIN IMMEDIATE`),
-    /// so it waits its turn under busy_timeout; a plain deferred BEGIN fails at
-    /// once with "database is locked" when another connection writes between
-    /// the read and the write.
-    pub(crate) async fn begin_read_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
-        Ok(match self.engine {
-            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Engine::Postgres => self.pool.begin().await?,
-        })
     }
 
     pub fn clock(&self) -> Arc<dyn Clock> {

@@ -101,6 +101,19 @@ pub fn audit_search_text(term: &str) -> String {
     format!("\"{kept}\"")
 }
 
+/// Is a search term (spaces removed, upper case) shaped like an NHS number
+/// (ten digits) or a prison number (a letter, four digits, two letters)?
+/// Such a term can match no one's name.
+fn looks_like_identifier(term: &str) -> bool {
+    let b = term.as_bytes();
+    let nhs = b.len() == 10 && b.iter().all(u8::is_ascii_digit);
+    let prison = b.len() == 7
+        && b[0].is_ascii_uppercase()
+        && b[1..5].iter().all(u8::is_ascii_digit)
+        && b[5..].iter().all(u8::is_ascii_uppercase);
+    nhs || prison
+}
+
 impl Store {
     /// The people at the caller's sites (or one of them), by family name.
     /// Viewing a caseload is audited, with how many people it showed.
@@ -129,16 +142,30 @@ impl Store {
             .map(str::trim)
             .filter(|t| !t.is_empty());
         if let Some(term) = search {
-            let digits: String = term.chars().filter(|c| !c.is_whitespace()).collect();
-            binds.push(like_contains(term));
-            let n = binds.len();
-            binds.push(digits.to_uppercase());
-            let m = binds.len();
-            sql.push_str(&format!(
-                " AND (LOWER(p.given_name || ' ' || p.family_name) LIKE LOWER(${n}) ESCAPE '\\' \
-                 OR LOWER(COALESCE(p.preferred_name, '')) LIKE LOWER(${n}) ESCAPE '\\' \
-                 OR p.prison_number = ${m} OR p.nhs_number = ${m})"
-            ));
+            let compact: String = term
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+                .to_uppercase();
+            if looks_like_identifier(&compact) {
+                // An NHS or prison number matches no name: look it up
+                // through its index rather than reading the site's people.
+                binds.push(compact);
+                let m = binds.len();
+                sql.push_str(&format!(
+                    " AND (p.nhs_number = ${m} OR p.prison_number = ${m})"
+                ));
+            } else {
+                binds.push(like_contains(term));
+                let n = binds.len();
+                binds.push(compact);
+                let m = binds.len();
+                sql.push_str(&format!(
+                    " AND (LOWER(p.given_name || ' ' || p.family_name) LIKE LOWER(${n}) ESCAPE '\\' \
+                     OR LOWER(COALESCE(p.preferred_name, '')) LIKE LOWER(${n}) ESCAPE '\\' \
+                     OR p.prison_number = ${m} OR p.nhs_number = ${m})"
+                ));
+            }
         }
         let limit = filter.limit.clamp(1, 500);
         sql.push_str(&format!(
@@ -263,5 +290,20 @@ impl Store {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM person")
             .fetch_one(&self.pool)
             .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::looks_like_identifier;
+
+    #[test]
+    fn nhs_and_prison_numbers_are_identifiers_and_names_are_not() {
+        assert!(looks_like_identifier("9434765919"));
+        assert!(looks_like_identifier("A1234BC"));
+        assert!(!looks_like_identifier("SMITH"));
+        assert!(!looks_like_identifier("943476591"));
+        assert!(!looks_like_identifier("A1234B"));
+        assert!(!looks_like_identifier("1A234BC"));
     }
 }

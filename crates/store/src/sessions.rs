@@ -65,7 +65,7 @@ impl Store {
         let token = random_secret();
         let csrf = random_secret();
         let now = self.now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_read_write().await?;
         sqlx::query(
             "INSERT INTO staff_session (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, ip) \
              VALUES ($1, $2, $3, $4, $4, $5, $6)",
@@ -144,7 +144,7 @@ impl Store {
     /// Ends a session (sign-out), recording it.
     pub async fn end_session(&self, actor: &Actor<'_>, token: &str) -> Result<()> {
         let now = self.now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_read_write().await?;
         let r = sqlx::query("DELETE FROM staff_session WHERE token_hash = $1")
             .bind(hash_token(token))
             .execute(&mut *tx)

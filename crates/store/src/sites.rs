@@ -119,7 +119,7 @@ impl Store {
             required_text(name, "a site name", 120).map_err(|m| StoreError::invalid("name", &m))?;
         let id = SiteId::new();
         let now = self.now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_read_write().await?;
         let inserted =
             sqlx::query("INSERT INTO site (id, name, region, created_at) VALUES ($1, $2, $3, $4)")
                 .bind(id.to_string())
@@ -166,7 +166,7 @@ impl Store {
             .map_err(|m| StoreError::invalid("prison_name", &m))?;
         let id = PrisonId::new();
         let now = self.now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_read_write().await?;
         let inserted = sqlx::query(
             "INSERT INTO prison (id, site_id, name, created_at) SELECT $1, id, $2, $3 FROM site WHERE id = $4",
         )

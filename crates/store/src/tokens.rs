@@ -55,7 +55,7 @@ impl Store {
         let hint: String = secret.chars().take(TOKEN_PREFIX.len() + 4).collect();
         let now = self.now_ms();
         let expires = lifetime.map(|d| now + d.whole_milliseconds() as i64);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_read_write().await?;
         sqlx::query(
             "INSERT INTO api_token (id, user_id, name, token_hash, hint, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -107,7 +107,7 @@ impl Store {
     /// Revokes one of the caller's own tokens. Someone else's token is NotFound.
     pub async fn revoke_token(&self, caller: &Caller, id: TokenId) -> Result<()> {
         let now = self.now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_read_write().await?;
         let r = sqlx::query(
             "UPDATE api_token SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
         )

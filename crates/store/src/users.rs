@@ -132,7 +132,7 @@ impl Store {
         let name = validate_name(&new.display_name)?;
         let id = UserId::new();
         let now = self.now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_read_write().await?;
         let inserted = sqlx::query(
             "INSERT INTO app_user (id, email, display_name, role, password_hash, created_at, password_changed_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $6)",
@@ -287,7 +287,7 @@ impl Store {
         }
         let name = validate_name(&change.display_name)?;
         let now = self.now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_read_write().await?;
         sqlx::query("UPDATE app_user SET display_name = $1, role = $2 WHERE id = $3")
             .bind(&name)
             .bind(change.role.as_str())
@@ -351,7 +351,7 @@ impl Store {
             ));
         }
         let now = self.now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_read_write().await?;
         sqlx::query("UPDATE app_user SET disabled_at = $1 WHERE id = $2")
             .bind(if disabled { Some(now) } else { None })
             .bind(id.to_string())
@@ -401,7 +401,7 @@ impl Store {
             return Err(StoreError::Forbidden);
         }
         let now = self.now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_read_write().await?;
         let r = sqlx::query(
             "UPDATE app_user SET password_hash = $1, password_changed_at = $2 WHERE id = $3",
         )

@@ -145,8 +145,14 @@ async fn search_reads_one_sites_people(db: &TestDb) {
     uses_index(db, &by_number, "person_nhs", "person", "person");
 }
 
+/// Store::list_people with a term shaped like an NHS or prison number.
 async fn plan_of_nhs_lookup(db: &TestDb) -> String {
-    plan(db, "SELECT id FROM person WHERE nhs_number = '9990001234'").await
+    let sql = format!(
+        "SELECT p.id, p.family_name FROM person p JOIN prison pr ON pr.id = p.prison_id \
+         WHERE p.site_id IN ({ID}) AND (p.nhs_number = '9990001234' \
+         OR p.prison_number = '9990001234') ORDER BY p.family_name, p.given_name, p.id LIMIT 50"
+    );
+    plan(db, &sql).await
 }
 
 async fn needs_attention_reads_by_site_and_episode(db: &TestDb) {
