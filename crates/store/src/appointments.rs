@@ -117,6 +117,24 @@ impl AppointmentRow {
     }
 }
 
+/// An episode's appointments, latest first, for a caller already checked
+/// against the episode's scope.
+pub(crate) async fn load_list(
+    conn: &mut AnyConnection,
+    episode: EpisodeId,
+) -> Result<Vec<Appointment>> {
+    let rows: Vec<AppointmentRow> = sqlx::query_as(&format!(
+        "SELECT {APPOINTMENT_COLUMNS} {APPOINTMENT_FROM} WHERE a.episode_id = $1 \
+         ORDER BY a.starts_at DESC, a.id DESC"
+    ))
+    .bind(episode.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(AppointmentRow::into_appointment)
+        .collect()
+}
+
 async fn load_one(
     conn: &mut AnyConnection,
     episode: EpisodeId,
@@ -365,17 +383,7 @@ impl Store {
         let now = self.now_ms();
         let mut tx = self.begin_audited_read().await?;
         let p = parent(&mut tx, episode, caller.scope.case_sites()).await?;
-        let rows: Vec<AppointmentRow> = sqlx::query_as(&format!(
-            "SELECT {APPOINTMENT_COLUMNS} {APPOINTMENT_FROM} WHERE a.episode_id = $1 \
-             ORDER BY a.starts_at DESC, a.id DESC"
-        ))
-        .bind(episode.to_string())
-        .fetch_all(&mut *tx)
-        .await?;
-        let list = rows
-            .into_iter()
-            .map(AppointmentRow::into_appointment)
-            .collect::<Result<Vec<_>>>()?;
+        let list = load_list(&mut tx, episode).await?;
         tx.finish(
             self,
             now,

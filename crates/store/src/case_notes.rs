@@ -155,6 +155,34 @@ async fn insert(
     Ok(())
 }
 
+/// An episode's notes, newest first, as `caller` may see them (sensitive
+/// ones withheld unless they may read them), for a caller already checked
+/// against the episode's scope.
+pub(crate) async fn load_list(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    episode: EpisodeId,
+) -> Result<Vec<CaseNote>> {
+    let allocated = is_allocated_worker(conn, episode, caller.user_id()).await?;
+    let rows: Vec<NoteRow> = sqlx::query_as(&format!(
+        "{NOTE_SELECT} WHERE c.episode_id = $1 ORDER BY c.created_at DESC, c.id DESC"
+    ))
+    .bind(episode.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|r| r.into_note(caller, allocated))
+        .collect()
+}
+
+/// How many of `notes` the caller was not shown.
+pub(crate) fn withheld(notes: &[CaseNote]) -> usize {
+    notes
+        .iter()
+        .filter(|n| n.content == NoteContent::Withheld)
+        .count()
+}
+
 async fn load_one(
     conn: &mut AnyConnection,
     caller: &Caller,
@@ -263,21 +291,8 @@ impl Store {
         let now = self.now_ms();
         let mut tx = self.begin_audited_read().await?;
         let p = parent(&mut tx, episode, caller.scope.case_sites()).await?;
-        let allocated = is_allocated_worker(&mut tx, episode, caller.user_id()).await?;
-        let rows: Vec<NoteRow> = sqlx::query_as(&format!(
-            "{NOTE_SELECT} WHERE c.episode_id = $1 ORDER BY c.created_at DESC, c.id DESC"
-        ))
-        .bind(episode.to_string())
-        .fetch_all(&mut *tx)
-        .await?;
-        let notes = rows
-            .into_iter()
-            .map(|r| r.into_note(caller, allocated))
-            .collect::<Result<Vec<_>>>()?;
-        let withheld = notes
-            .iter()
-            .filter(|n| n.content == NoteContent::Withheld)
-            .count();
+        let notes = load_list(&mut tx, caller, episode).await?;
+        let withheld = withheld(&notes);
         tx.finish(
             self,
             now,

@@ -228,16 +228,7 @@ impl Store {
         let now = self.now_ms();
         let mut tx = self.begin_audited_read().await?;
         let p = parent(&mut tx, episode, caller.scope.case_sites()).await?;
-        let rows: Vec<ContactRow> = sqlx::query_as(&format!(
-            "{CONTACT_SELECT} WHERE c.episode_id = $1 ORDER BY c.at DESC, c.created_at DESC, c.id DESC"
-        ))
-        .bind(episode.to_string())
-        .fetch_all(&mut *tx)
-        .await?;
-        let contacts = rows
-            .into_iter()
-            .map(ContactRow::into_contact)
-            .collect::<Result<Vec<_>>>()?;
+        let contacts = load_list(&mut tx, episode).await?;
         tx.finish(
             self,
             now,
@@ -275,6 +266,21 @@ impl Store {
         .await?;
         Ok(c)
     }
+}
+
+/// An episode's contacts, most recent first, for a caller already checked
+/// against the episode's scope.
+pub(crate) async fn load_list(
+    conn: &mut AnyConnection,
+    episode: EpisodeId,
+) -> Result<Vec<Contact>> {
+    let rows: Vec<ContactRow> = sqlx::query_as(&format!(
+        "{CONTACT_SELECT} WHERE c.episode_id = $1 ORDER BY c.at DESC, c.created_at DESC, c.id DESC"
+    ))
+    .bind(episode.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(ContactRow::into_contact).collect()
 }
 
 async fn load_one(conn: &mut AnyConnection, episode: EpisodeId, id: ContactId) -> Result<Contact> {

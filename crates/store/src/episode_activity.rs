@@ -1,11 +1,15 @@
 //! An episode's activity as dated entries, newest first: the contacts,
-//! appointments and case notes, for a person's timeline. Built from the
-//! scoped, audited lists in [`crate::contacts`], [`crate::appointments`] and
-//! [`crate::case_notes`], so it shows exactly what the caller may see:
-//! corrected contacts and notes appear once, as their latest version, and a
-//! sensitive note the caller may not read says only that it exists.
+//! appointments and case notes, for a person's timeline. Read with the same
+//! loaders as the lists in [`crate::contacts`], [`crate::appointments`] and
+//! [`crate::case_notes`], in one snapshot behind one scope check, so it shows
+//! exactly what the caller may see: corrected contacts and notes appear
+//! once, as their latest version, and a sensitive note the caller may not
+//! read says only that it exists. The read is audited as one event that
+//! says how many of each it showed.
 
+use crate::audit::{Actor, AuditEntry};
 use crate::case_notes::NoteContent;
+use crate::episode_scope::parent;
 use crate::{Result, Store};
 use reconnect_domain::appointment::AppointmentState;
 use reconnect_domain::{Caller, EpisodeId};
@@ -32,14 +36,32 @@ pub struct ActivityEntry {
 
 impl Store {
     /// The episode's contacts, appointments and notes as dated entries,
-    /// newest first (scoped through the episode, and audited as three reads).
+    /// newest first (scoped through the episode, and audited).
     pub async fn episode_activity(
         &self,
         caller: &Caller,
         episode: EpisodeId,
     ) -> Result<Vec<ActivityEntry>> {
+        let now = self.now_ms();
+        let mut tx = self.begin_audited_read().await?;
+        let p = parent(&mut tx, episode, caller.scope.case_sites()).await?;
+        let contacts = crate::contacts::load_list(&mut tx, episode).await?;
+        let appointments = crate::appointments::load_list(&mut tx, episode).await?;
+        let notes = crate::case_notes::load_list(&mut tx, caller, episode).await?;
+        let audit = AuditEntry::new("activity.view")
+            .record("episode", episode)
+            .site(p.site)
+            .person(p.person)
+            .detail(format!(
+                "{} contacts, {} appointments, {} notes ({} withheld as sensitive)",
+                contacts.len(),
+                appointments.len(),
+                notes.len(),
+                crate::case_notes::withheld(&notes)
+            ));
+        tx.finish(self, now, &Actor::User(caller), audit).await?;
         let mut out = Vec::new();
-        for c in self.contacts(caller, episode).await? {
+        for c in contacts {
             if !c.is_current() {
                 continue;
             }
@@ -60,7 +82,7 @@ impl Store {
                 by_name: c.by_name,
             });
         }
-        for a in self.appointments(caller, episode).await? {
+        for a in appointments {
             let outcome = match (a.state, a.dna_reason) {
                 (AppointmentState::DidNotAttend, Some(r)) => {
                     format!("did not attend ({})", r.label().to_lowercase())
@@ -74,7 +96,7 @@ impl Store {
                 by_name: a.created_by_name,
             });
         }
-        for n in self.case_notes(caller, episode).await? {
+        for n in notes {
             if !n.is_current() {
                 continue;
             }

@@ -19,7 +19,6 @@ pub mod appointment_calendar;
 pub mod appointments;
 pub mod audit;
 mod audited_read;
-mod write_gate;
 pub mod bulk;
 pub mod care_plan;
 pub mod case_notes;
@@ -56,6 +55,7 @@ pub mod throttle;
 pub mod timeline;
 pub mod tokens;
 pub mod users;
+mod write_gate;
 // Services directory staff pages (issue 5).
 pub mod directory_person;
 pub mod directory_search;
@@ -106,6 +106,22 @@ impl Store {
         let pool = AnyPoolOptions::new()
             .max_connections(engine.max_connections())
             .acquire_timeout(std::time::Duration::from_secs(10))
+            // A request cancelled at the wrong moment (its client went away,
+            // or it ran past the request timeout) can leave its connection in
+            // an open transaction that nothing will end: sqlx started it, but
+            // the handle that would commit or roll it back was never made. On
+            // SQLite that transaction can hold the write lock, or an old
+            // snapshot, for good. Such a connection is closed (which rolls
+            // the transaction back) instead of being handed out again.
+            .before_acquire(|conn, _meta| {
+                Box::pin(async move {
+                    let open = sqlx::Connection::is_in_transaction(conn);
+                    if open {
+                        tracing::warn!("closed a pooled connection left inside a transaction");
+                    }
+                    Ok(!open)
+                })
+            })
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     for pragma in pragmas {

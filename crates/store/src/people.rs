@@ -101,17 +101,19 @@ pub fn audit_search_text(term: &str) -> String {
     format!("\"{kept}\"")
 }
 
-/// Is a search term (spaces removed, upper case) shaped like an NHS number
-/// (ten digits) or a prison number (a letter, four digits, two letters)?
-/// Such a term can match no one's name.
-fn looks_like_identifier(term: &str) -> bool {
+/// The column a search term (spaces removed, upper case) can only be: the
+/// NHS number for ten digits, the prison number for a letter, four digits
+/// and two letters. Such a term can match no one's name.
+fn identifier_column(term: &str) -> Option<&'static str> {
     let b = term.as_bytes();
-    let nhs = b.len() == 10 && b.iter().all(u8::is_ascii_digit);
+    if b.len() == 10 && b.iter().all(u8::is_ascii_digit) {
+        return Some("nhs_number");
+    }
     let prison = b.len() == 7
         && b[0].is_ascii_uppercase()
         && b[1..5].iter().all(u8::is_ascii_digit)
         && b[5..].iter().all(u8::is_ascii_uppercase);
-    nhs || prison
+    prison.then_some("prison_number")
 }
 
 impl Store {
@@ -130,10 +132,9 @@ impl Store {
         if sites.is_empty() {
             return Ok(Vec::new());
         }
+        let in_sites = format!("site_id IN ({})", param_list(1, sites.len()));
         let mut sql = format!(
-            "SELECT {SUMMARY_COLUMNS} FROM person p JOIN prison pr ON pr.id = p.prison_id \
-             WHERE p.site_id IN ({})",
-            param_list(1, sites.len())
+            "SELECT {SUMMARY_COLUMNS} FROM person p JOIN prison pr ON pr.id = p.prison_id WHERE "
         );
         let mut binds: Vec<String> = sites.iter().map(|s| s.to_string()).collect();
         let search = filter
@@ -141,21 +142,26 @@ impl Store {
             .as_deref()
             .map(str::trim)
             .filter(|t| !t.is_empty());
-        if let Some(term) = search {
-            let compact: String = term
-                .chars()
-                .filter(|c| !c.is_whitespace())
-                .collect::<String>()
-                .to_uppercase();
-            if looks_like_identifier(&compact) {
+        let compact: String = search
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_uppercase();
+        match (search, identifier_column(&compact)) {
+            (Some(_), Some(column)) => {
                 // An NHS or prison number matches no name: look it up
-                // through its index rather than reading the site's people.
+                // through its index (the number, then the site) rather than
+                // reading the site's people, which the planners prefer when
+                // the site is a condition on the outer row.
                 binds.push(compact);
                 let m = binds.len();
                 sql.push_str(&format!(
-                    " AND (p.nhs_number = ${m} OR p.prison_number = ${m})"
+                    "p.id IN (SELECT n.id FROM person n WHERE n.{column} = ${m} AND n.{in_sites})"
                 ));
-            } else {
+            }
+            (Some(term), None) => {
+                sql.push_str(&format!("p.{in_sites}"));
                 binds.push(like_contains(term));
                 let n = binds.len();
                 binds.push(compact);
@@ -166,6 +172,7 @@ impl Store {
                      OR p.prison_number = ${m} OR p.nhs_number = ${m})"
                 ));
             }
+            (None, _) => sql.push_str(&format!("p.{in_sites}")),
         }
         let limit = filter.limit.clamp(1, 500);
         sql.push_str(&format!(
@@ -295,15 +302,14 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::looks_like_identifier;
+    use super::identifier_column;
 
     #[test]
     fn nhs_and_prison_numbers_are_identifiers_and_names_are_not() {
-        assert!(looks_like_identifier("9434765919"));
-        assert!(looks_like_identifier("A1234BC"));
-        assert!(!looks_like_identifier("SMITH"));
-        assert!(!looks_like_identifier("943476591"));
-        assert!(!looks_like_identifier("A1234B"));
-        assert!(!looks_like_identifier("1A234BC"));
+        assert_eq!(identifier_column("9434765919"), Some("nhs_number"));
+        assert_eq!(identifier_column("A1234BC"), Some("prison_number"));
+        for not in ["SMITH", "943476591", "A1234B", "1A234BC", ""] {
+            assert_eq!(identifier_column(not), None, "{not}");
+        }
     }
 }

@@ -93,6 +93,8 @@ mod people;
 mod person_details;
 #[path = "conformance/plans.rs"]
 mod plans;
+#[path = "conformance/pool.rs"]
+mod pool;
 #[path = "conformance/referrals.rs"]
 mod referrals;
 #[path = "conformance/schema.rs"]

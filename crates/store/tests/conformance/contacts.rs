@@ -839,4 +839,15 @@ async fn activity_is_a_dated_timeline_of_what_the_caller_may_see(db: &TestDb) {
         .iter()
         .any(|e| e.summary.starts_with("Sensitive case note")));
     assert_not_found(db.store.episode_activity(&w.hull_worker, w.episode).await);
+    // Each read is one audit event saying how much it showed; the refused
+    // read wrote none.
+    let audit = db.audit_events_for("activity.view").await;
+    assert_eq!(audit.len(), 2);
+    assert!(audit
+        .iter()
+        .all(|e| e.record_id.as_deref() == Some(w.episode.to_string().as_str())));
+    assert!(audit.iter().any(|e| e
+        .detail
+        .as_deref()
+        .is_some_and(|d| d.contains("(1 withheld as sensitive)"))));
 }

@@ -165,6 +165,7 @@ pub fn describe(action: &str) -> String {
         "release_plan.view" => "Viewed a release-day plan".into(),
         "release_plan.save" => "Saved a release-day plan".into(),
         "contact.list" => "Viewed contacts".into(),
+        "activity.view" => "Viewed contacts, appointments and notes".into(),
         "contact.view" => "Viewed a contact".into(),
         "contact.create" => "Logged a contact".into(),
         "contact.correct" => "Corrected a contact".into(),

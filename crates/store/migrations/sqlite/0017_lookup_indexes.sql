@@ -11,3 +11,13 @@
 CREATE INDEX contact_superseded ON contact(supersedes) WHERE supersedes IS NOT NULL;
 CREATE INDEX case_note_superseded ON case_note(supersedes) WHERE supersedes IS NOT NULL;
 CREATE INDEX concern_cleared ON concern(clears) WHERE clears IS NOT NULL;
+
+-- Searching for an NHS or prison number looks it up within the caller's
+-- sites. With the number alone indexed, the planners preferred to read the
+-- whole site by name (person_site, which also gives the order) and filter;
+-- with the site as the second column the lookup is exact. These replace the
+-- one-column indexes, which they cover.
+CREATE INDEX person_nhs_site ON person(nhs_number, site_id);
+CREATE INDEX person_prison_number_site ON person(prison_number, site_id);
+DROP INDEX person_nhs;
+DROP INDEX person_prison_number;
