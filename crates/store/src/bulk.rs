@@ -126,11 +126,20 @@ impl Store {
             if knob("BULK_FK_OFF", 0) == 1 {
                 conn.execute("PRAGMA foreign_keys = OFF").await?;
             }
-            if knob("BULK_JOURNAL_OFF", 0) == 1 {
-                let mode: String = sqlx::query_scalar("PRAGMA journal_mode = OFF")
-                    .fetch_one(&mut *conn)
-                    .await?;
-                eprintln!("bulk: journal mode {mode}");
+            if knob("BULK_JOURNAL_OFF", 1) == 1 {
+                // Leaving WAL needs the only connection to the file: close
+                // the pool's idle ones (it opens more when next asked).
+                while let Some(idle) = self.pool.try_acquire() {
+                    idle.close().await?;
+                }
+                eprintln!("bulk: pool size {}", self.pool.size());
+                if self.pool.size() == 1 {
+                    let mode: std::result::Result<String, _> =
+                        sqlx::query_scalar("PRAGMA journal_mode = OFF")
+                            .fetch_one(&mut *conn)
+                            .await;
+                    eprintln!("bulk: journal mode {mode:?}");
+                }
             }
         }
         Ok(BulkLoader {
@@ -271,11 +280,13 @@ impl BulkLoader {
         self.commit().await?;
         let t = std::time::Instant::now();
         for create in std::mem::take(&mut self.deferred) {
+            let t = std::time::Instant::now();
             self.conn.execute(create.as_str()).await?;
+            eprintln!("bulk: {:.1} s {}", t.elapsed().as_secs_f64(), create.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
         }
         eprintln!("bulk: indexes built in {:.1} s", t.elapsed().as_secs_f64());
         if self.engine == Engine::Sqlite {
-            if knob("BULK_JOURNAL_OFF", 0) == 1 {
+            if knob("BULK_JOURNAL_OFF", 1) == 1 {
                 let mode: String = sqlx::query_scalar("PRAGMA journal_mode = WAL")
                     .fetch_one(&mut *self.conn)
                     .await?;
