@@ -5,9 +5,20 @@
 //!
 //! The rows are whatever the generator built: table and column names come
 //! from its own constants, never from input, and every value is bound as a
-//! parameter. On SQLite the loading connection skips the fsync on commit
-//! (`synchronous = OFF`): a crash half-way leaves a database to throw away and
-//! load again, which `--force` does.
+//! parameter. What makes it fast (see bench/README.md, "Loading"):
+//! - many rows to a statement, with SQLite's positional `?` parameters, and
+//!   the next statement's values gathered while the database runs the last;
+//! - the big tables' secondary indexes dropped for the load and built again
+//!   at the end from the loaded rows ([`BulkLoader::defer_indexes`]);
+//! - on SQLite, for the loading connection only: no rollback journal or
+//!   write-ahead log (`journal_mode = OFF`, when it is the only connection),
+//!   no fsync (`synchronous = OFF`), no foreign-key checks (the generator
+//!   makes every row after the rows it points at; its tests run
+//!   `PRAGMA foreign_key_check`) and a larger page cache. [`BulkLoader::finish`]
+//!   puts the service's settings back and the file in WAL mode again.
+//!
+//! A crash or error half-way therefore leaves a database to throw away and
+//! load again, which `reconnect demo --force` does.
 
 use crate::{Engine, Result, Store};
 use sqlx::any::AnyArguments;
@@ -77,13 +88,6 @@ pub struct BulkTable {
     pub columns: &'static [&'static str],
 }
 
-fn knob(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 /// Bound parameters per statement. SQLite's `?` parameters are bound by
 /// position (a numbered `$n` would be looked up by name among all the
 /// statement's parameters, which grows with their square); it allows up to
@@ -92,8 +96,15 @@ const SQLITE_MAX_PARAMS: usize = 4_000;
 const POSTGRES_MAX_PARAMS: usize = 16_000;
 /// Rows per statement, at most.
 const MAX_ROWS: usize = 1_000;
-/// Commit after about this many rows, so SQLite's write-ahead log (when
-/// it is kept) can be checkpointed as the load goes.
+/// The loading connection's SQLite page cache, in KiB (the service's is
+/// SQLite's default, 2 MiB).
+const SQLITE_LOAD_CACHE_KIB: u32 = 200_000;
+/// Rows SQLite's `ANALYZE` reads from each index after a load: its estimate
+/// from a sample is as good for choosing plans, and takes a second at
+/// national10 scale rather than six.
+const SQLITE_ANALYSIS_LIMIT: u32 = 1_000;
+/// Commit after about this many rows, so that SQLite's write-ahead log (when
+/// it has to be kept) is checkpointed as the load goes.
 const ROWS_PER_COMMIT: u64 = 250_000;
 
 /// One connection writing rows in large transactions. Call
@@ -106,6 +117,8 @@ pub struct BulkLoader {
     since_commit: u64,
     /// The `CREATE INDEX` statements of the indexes dropped for the load.
     deferred: Vec<String>,
+    /// SQLite: the file was taken out of WAL mode for the load.
+    journal_off: bool,
     /// Rows written in all.
     pub rows: u64,
 }
@@ -114,32 +127,30 @@ impl Store {
     /// A connection for loading rows in bulk (see the module documentation).
     pub async fn bulk_loader(&self) -> Result<BulkLoader> {
         let mut conn = self.pool.acquire().await?;
-        if self.engine == Engine::Sqlite {
-            conn.execute("PRAGMA synchronous = OFF").await?;
-            let cache = format!("PRAGMA cache_size = -{}", knob("BULK_CACHE_KB", 200_000));
-            conn.execute(cache.as_str()).await?;
-            if knob("BULK_TEMP_MEMORY", 0) == 1 {
-                conn.execute("PRAGMA temp_store = MEMORY").await?;
-            }
-            let threads = format!("PRAGMA threads = {}", knob("BULK_THREADS", 0));
-            conn.execute(threads.as_str()).await?;
-            if knob("BULK_FK_OFF", 0) == 1 {
+        let mut journal_off = false;
+        match self.engine {
+            Engine::Sqlite => {
+                conn.execute("PRAGMA synchronous = OFF").await?;
                 conn.execute("PRAGMA foreign_keys = OFF").await?;
-            }
-            if knob("BULK_JOURNAL_OFF", 1) == 1 {
-                // Leaving WAL needs the only connection to the file: close
-                // the pool's idle ones (it opens more when next asked).
+                let cache = format!("PRAGMA cache_size = -{SQLITE_LOAD_CACHE_KIB}");
+                conn.execute(cache.as_str()).await?;
+                // Leaving WAL mode needs the only connection to the file:
+                // close the pool's idle ones (it opens more when next asked).
+                // With others busy, the load keeps the write-ahead log.
                 while let Some(idle) = self.pool.try_acquire() {
                     idle.close().await?;
                 }
-                eprintln!("bulk: pool size {}", self.pool.size());
                 if self.pool.size() == 1 {
                     let mode: std::result::Result<String, _> =
                         sqlx::query_scalar("PRAGMA journal_mode = OFF")
                             .fetch_one(&mut *conn)
                             .await;
-                    eprintln!("bulk: journal mode {mode:?}");
+                    journal_off = mode.is_ok_and(|m| m.eq_ignore_ascii_case("off"));
                 }
+            }
+            Engine::Postgres => {
+                // For building the deferred indexes at the end.
+                conn.execute("SET maintenance_work_mem = '256MB'").await?;
             }
         }
         Ok(BulkLoader {
@@ -148,6 +159,7 @@ impl Store {
             in_transaction: false,
             since_commit: 0,
             deferred: Vec::new(),
+            journal_off,
             rows: 0,
         })
     }
@@ -169,16 +181,19 @@ impl Store {
     }
 
     /// Brings the planner's statistics up to date after a bulk load
-    /// (`ANALYZE`), so that the first queries choose their indexes well.
+    /// (`ANALYZE`; on SQLite from a sample of each index, see
+    /// [`SQLITE_ANALYSIS_LIMIT`]), so that the first queries choose their
+    /// indexes well.
     pub async fn analyze(&self) -> Result<()> {
         let mut conn = self.pool.acquire().await?;
-        let t = std::time::Instant::now();
-        if self.engine == Engine::Sqlite && knob("BULK_ANALYSIS_LIMIT", 0) > 0 {
-            let limit = format!("PRAGMA analysis_limit = {}", knob("BULK_ANALYSIS_LIMIT", 0));
+        if self.engine == Engine::Sqlite {
+            let limit = format!("PRAGMA analysis_limit = {SQLITE_ANALYSIS_LIMIT}");
             conn.execute(limit.as_str()).await?;
+            conn.execute("ANALYZE").await?;
+            conn.execute("PRAGMA analysis_limit = 0").await?;
+        } else {
+            conn.execute("ANALYZE").await?;
         }
-        conn.execute("ANALYZE").await?;
-        eprintln!("bulk: analyzed in {:.1} s", t.elapsed().as_secs_f64());
         Ok(())
     }
 }
@@ -193,9 +208,6 @@ impl BulkLoader {
     /// from the loaded rows: one sorted build instead of an insert into each
     /// index in the rows' random order. Returns how many were set aside.
     pub async fn defer_indexes(&mut self, tables: &[&str]) -> Result<usize> {
-        if knob("BULK_DEFER", 1) == 0 {
-            return Ok(0);
-        }
         self.commit().await?;
         let list = match self.engine {
             Engine::Sqlite => {
@@ -203,7 +215,7 @@ impl BulkLoader {
                  AND sql IS NOT NULL ORDER BY name"
             }
             Engine::Postgres => {
-                "SELECT i.indexname, i.indexdef FROM pg_indexes i \
+                "SELECT i.indexname::text, i.indexdef FROM pg_indexes i \
                  WHERE i.schemaname = current_schema() AND i.tablename = $1 \
                  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = \
                  (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass) \
@@ -232,10 +244,10 @@ impl BulkLoader {
     pub async fn insert(&mut self, table: &BulkTable, rows: Vec<Vec<BulkValue>>) -> Result<u64> {
         let width = table.columns.len().max(1);
         let max_params = match self.engine {
-            Engine::Sqlite => knob("BULK_PARAMS", SQLITE_MAX_PARAMS),
+            Engine::Sqlite => SQLITE_MAX_PARAMS,
             Engine::Postgres => POSTGRES_MAX_PARAMS,
         };
-        let numbered = self.engine == Engine::Postgres || knob("BULK_NUMBERED", 0) == 1;
+        let numbered = self.engine == Engine::Postgres;
         let per_statement = (max_params / width).clamp(1, MAX_ROWS);
         let total = rows.len() as u64;
         let mut rows = rows.into_iter();
@@ -278,25 +290,23 @@ impl BulkLoader {
     /// connection back to the pool.
     pub async fn finish(mut self) -> Result<u64> {
         self.commit().await?;
-        let t = std::time::Instant::now();
         for create in std::mem::take(&mut self.deferred) {
-            let t = std::time::Instant::now();
             self.conn.execute(create.as_str()).await?;
-            eprintln!("bulk: {:.1} s {}", t.elapsed().as_secs_f64(), create.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
         }
-        eprintln!("bulk: indexes built in {:.1} s", t.elapsed().as_secs_f64());
         if self.engine == Engine::Sqlite {
-            if knob("BULK_JOURNAL_OFF", 1) == 1 {
+            if self.journal_off {
                 let mode: String = sqlx::query_scalar("PRAGMA journal_mode = WAL")
                     .fetch_one(&mut *self.conn)
                     .await?;
-                eprintln!("bulk: journal mode {mode}");
+                if !mode.eq_ignore_ascii_case("wal") {
+                    return Err(crate::StoreError::Config(format!(
+                        "the loaded database could not be put back in WAL mode (it is in {mode} mode)"
+                    )));
+                }
             }
             self.conn.execute("PRAGMA foreign_keys = ON").await?;
             self.conn.execute("PRAGMA synchronous = NORMAL").await?;
             self.conn.execute("PRAGMA cache_size = -2000").await?;
-            self.conn.execute("PRAGMA temp_store = DEFAULT").await?;
-            self.conn.execute("PRAGMA threads = 0").await?;
         }
         Ok(self.rows)
     }

@@ -29,7 +29,6 @@ pub fn uuid_at(rng: &mut StdRng, at_ms: i64) -> String {
 pub struct SiteIds {
     site: u16,
     made: u32,
-    scattered: bool,
 }
 
 impl SiteIds {
@@ -37,7 +36,6 @@ impl SiteIds {
         Self {
             site: u16::try_from(site_number + 1).unwrap_or(u16::MAX),
             made: 0,
-            scattered: std::env::var("BULK_RANDOM_IDS").is_ok(),
         }
     }
 
@@ -49,9 +47,6 @@ impl SiteIds {
         bytes[..2].copy_from_slice(&self.site.to_be_bytes());
         bytes[2..6].copy_from_slice(&self.made.to_be_bytes());
         bytes[6..].copy_from_slice(&random);
-        if self.scattered {
-            bytes[..6].copy_from_slice(&random[4..]);
-        }
         let id: Uuid = Builder::from_custom_bytes(bytes).into_uuid();
         id.hyphenated().to_string()
     }
