@@ -139,14 +139,7 @@ pub async fn seed(
     if shape.people > nhs_numbers.len() {
         bail!("scale data: more people than test NHS numbers");
     }
-    let contexts = site_contexts(
-        &mut rng,
-        &frame,
-        near,
-        &shape,
-        (seed, today),
-        nhs_numbers,
-    )?;
+    let contexts = site_contexts(&mut rng, &frame, near, &shape, (seed, today), nhs_numbers)?;
 
     let mut loader = store
         .bulk_loader()

@@ -16,13 +16,13 @@
 //! present and empty). No need rows are generated, so `need_id` is empty.
 
 use super::ids::SiteIds;
+use rand::rngs::StdRng;
+use rand::Rng;
 use reconnect_domain::clock::from_millis;
 use reconnect_domain::episode::Reason;
 use reconnect_domain::onward_referral::sharing::{ContactPart, Part, ReleasePart, Snapshot};
 use reconnect_domain::onward_referral::{apply, Action, Outcome, State};
 use reconnect_store::bulk::BulkValue;
-use rand::rngs::StdRng;
-use rand::Rng;
 use time::format_description::well_known::Rfc3339;
 use time::Date;
 
@@ -35,7 +35,8 @@ const DAY: i64 = 24 * HOUR;
 const NEED_WEIGHTS: [u32; 10] = [22, 18, 8, 14, 10, 12, 6, 4, 4, 2];
 
 /// Referrals per episode that reached community support: weight, count.
-const PER_SUPPORTED_EPISODE: [(u32, usize); 6] = [(10, 0), (20, 1), (30, 2), (22, 3), (12, 4), (6, 5)];
+const PER_SUPPORTED_EPISODE: [(u32, usize); 6] =
+    [(10, 0), (20, 1), (30, 2), (22, 3), (12, 4), (6, 5)];
 
 const DECLINE_REASONS: [&str; 4] = [
     "The service is full and is not taking new referrals",

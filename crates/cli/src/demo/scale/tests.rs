@@ -160,7 +160,10 @@ async fn the_onward_referrals_read_back_through_the_store() {
             .unwrap();
         // About two for each episode that reached the community.
         let made = i64::try_from(ids.len()).unwrap();
-        assert!(made > episodes && made < 3 * episodes, "{made} for {episodes}");
+        assert!(
+            made > episodes && made < 3 * episodes,
+            "{made} for {episodes}"
+        );
         let row = sqlx::query("SELECT id FROM app_user WHERE email = $1")
             .bind("worker1.site001@scale.reconnect.test")
             .fetch_one(pool)
@@ -188,14 +191,21 @@ async fn the_onward_referrals_read_back_through_the_store() {
                 assert!(!snap.name.is_empty());
             }
             assert!(r.sent_at.is_none_or(|s| s > r.created_at));
-            assert!(r.answered_at.is_none_or(|a| r.sent_at.is_some_and(|s| a > s)));
+            assert!(r
+                .answered_at
+                .is_none_or(|a| r.sent_at.is_some_and(|s| a > s)));
             assert!(r
                 .appointment_at
                 .is_none_or(|a| r.sent_at.is_some_and(|s| a > s)));
-            assert_eq!(r.decline_reason.is_some(), r.events.iter().any(|e| e.action == "decline"));
+            assert_eq!(
+                r.decline_reason.is_some(),
+                r.events.iter().any(|e| e.action == "decline")
+            );
             assert_eq!(r.outcome.is_some(), r.state == State::Closed, "{id}");
             assert_eq!(r.closed_at.is_some(), r.state.is_final(), "{id}");
-            assert!(r.closed_at.is_none_or(|c| c <= TODAY.midnight().assume_utc()));
+            assert!(r
+                .closed_at
+                .is_none_or(|c| c <= TODAY.midnight().assume_utc()));
         }
         for s in [
             State::Draft,
