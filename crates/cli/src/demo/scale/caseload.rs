@@ -1,7 +1,8 @@
 //! One site's people and everything recorded about them: the person, their
 //! episodes of support ([`journey`](super::journey)), who was allocated to
 //! support them, their consent to take part, the contacts and appointments
-//! with them, and the audit row of each person's creation. Rows are built
+//! with them, the onward referrals made for them ([`onward`](super::onward)),
+//! and the audit row of each person's creation. Rows are built
 //! in memory for one site at a time, from a generator seeded by the dataset's
 //! seed and the site's number, so sites can be built apart and in any order.
 //!
@@ -9,8 +10,9 @@
 //! waver, a few rarely answer or come, and a handful are seen every few days
 //! for months (the long histories a person page has to show).
 
-use super::ids::{prison_number, uuid_at};
+use super::ids::{prison_number, SiteIds};
 use super::journey::{self, day_ms, Journey};
+use super::onward::{self, EpisodeFacts, PersonFacts, ReferralRows};
 use super::tables;
 use crate::demo::names::GROUPS;
 use rand::rngs::StdRng;
@@ -26,6 +28,10 @@ pub struct SiteContext {
     pub number: usize,
     pub id: SiteId,
     pub prisons: Vec<String>,
+    /// The prisons' names, in the order of `prisons`.
+    pub prison_names: Vec<String>,
+    /// The directory's services in this site's town, by kind.
+    pub services: Vec<Vec<String>>,
     pub workers: Vec<String>,
     pub mentors: Vec<String>,
     pub manager: String,
@@ -49,11 +55,12 @@ pub struct SiteRows {
 
 type Row = Vec<BulkValue>;
 
-#[derive(Default)]
 struct Rows {
+    ids: SiteIds,
     person: Vec<Row>,
+    /// In the order made: a person's second episode comes after the first it
+    /// is linked from.
     episode: Vec<Row>,
-    linked_episode: Vec<Row>,
     event: Vec<Row>,
     allocation: Vec<Row>,
     consent: Vec<Row>,
@@ -61,6 +68,7 @@ struct Rows {
     appointment: Vec<Row>,
     appointment_event: Vec<Row>,
     audit: Vec<Row>,
+    onward: ReferralRows,
 }
 
 /// How a person engages: chance a contact is two-way, chance they attend an
@@ -178,9 +186,24 @@ fn text(s: &str) -> BulkValue {
 
 /// Builds one site's rows.
 pub fn build(ctx: &SiteContext) -> anyhow::Result<SiteRows> {
-    let mut rng =
-        StdRng::seed_from_u64(ctx.seed ^ (ctx.number as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-    let mut rows = Rows::default();
+    let site_seed = ctx.seed ^ (ctx.number as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let mut rng = StdRng::seed_from_u64(site_seed);
+    // The referrals draw from a generator of their own, so that adding them
+    // left the rest of each site's rows as they were.
+    let mut onward_rng = StdRng::seed_from_u64(site_seed ^ 0x0A5E_F0A2_D5EE_D000);
+    let mut rows = Rows {
+        ids: SiteIds::new(ctx.number),
+        person: Vec::new(),
+        episode: Vec::new(),
+        event: Vec::new(),
+        allocation: Vec::new(),
+        consent: Vec::new(),
+        contact: Vec::new(),
+        appointment: Vec::new(),
+        appointment_event: Vec::new(),
+        audit: Vec::new(),
+        onward: ReferralRows::default(),
+    };
     let mut states = vec![0usize; EpisodeState::ALL.len()];
     let now_ms = day_ms(ctx.today);
     let span_days = i64::from(ctx.years) * 365;
@@ -189,13 +212,21 @@ pub fn build(ctx: &SiteContext) -> anyhow::Result<SiteRows> {
         let global = ctx.first_person + k as u64;
         let referred = ctx.today - Duration::days(rng.gen_range(1..=span_days));
         let worker = pick(&mut rng, &ctx.workers).cloned().unwrap_or_default();
-        let person_id = person(
+        let who = person(
             ctx, &mut rng, &mut rows, global, referred, &worker, &site_text,
         )?;
         let engagement = weighted(&mut rng, &ENGAGEMENTS).unwrap_or(ENGAGEMENTS[0].1);
         let first = journey::plan(&mut rng, ctx.id, referred, ctx.today, now_ms);
         let first_id = episode(
-            ctx, &mut rng, &mut rows, &first, &person_id, None, &worker, engagement, now_ms,
+            ctx,
+            (&mut rng, &mut onward_rng),
+            &mut rows,
+            &first,
+            &who,
+            None,
+            &worker,
+            engagement,
+            now_ms,
         );
         count(&mut states, first.state());
         // About one in twelve people whose support ended are referred again.
@@ -207,10 +238,10 @@ pub fn build(ctx: &SiteContext) -> anyhow::Result<SiteRows> {
                 count(&mut states, second.state());
                 episode(
                     ctx,
-                    &mut rng,
+                    (&mut rng, &mut onward_rng),
                     &mut rows,
                     &second,
-                    &person_id,
+                    &who,
                     Some(first_id),
                     &worker,
                     engagement,
@@ -220,9 +251,9 @@ pub fn build(ctx: &SiteContext) -> anyhow::Result<SiteRows> {
         }
     }
     let Rows {
+        ids: _,
         person,
-        mut episode,
-        linked_episode,
+        episode,
         event,
         allocation,
         consent,
@@ -230,8 +261,8 @@ pub fn build(ctx: &SiteContext) -> anyhow::Result<SiteRows> {
         appointment,
         appointment_event,
         audit,
+        onward,
     } = rows;
-    episode.extend(linked_episode);
     Ok(SiteRows {
         tables: vec![
             (tables::PERSON, person),
@@ -242,6 +273,8 @@ pub fn build(ctx: &SiteContext) -> anyhow::Result<SiteRows> {
             (tables::CONTACT, contact),
             (tables::APPOINTMENT, appointment),
             (tables::APPOINTMENT_EVENT, appointment_event),
+            (tables::ONWARD_REFERRAL, onward.referral),
+            (tables::ONWARD_REFERRAL_EVENT, onward.event),
             (tables::AUDIT, audit),
         ],
         people: ctx.people,
@@ -272,7 +305,8 @@ fn iso(date: Date) -> String {
     )
 }
 
-/// The person's row and the audit row of their creation; returns their id.
+/// The person's row and the audit row of their creation; returns who they
+/// are, for the referrals' snapshots.
 fn person(
     ctx: &SiteContext,
     rng: &mut StdRng,
@@ -281,9 +315,9 @@ fn person(
     referred: Date,
     worker: &str,
     site: &str,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<PersonFacts> {
     let created = day_ms(referred) + rng.gen_range(8 * 3_600_000..9 * 3_600_000);
-    let id = uuid_at(rng, created);
+    let id = rows.ids.next(rng);
     let woman = rng.gen_bool(0.05);
     let group_weights: Vec<(u32, usize)> = GROUPS
         .iter()
@@ -310,13 +344,16 @@ fn person(
     } else {
         None
     };
-    let prison = if woman {
-        ctx.prisons.last()
-    } else {
-        ctx.prisons.first()
-    }
-    .cloned()
-    .unwrap_or_default();
+    let choose = |list: &[String]| {
+        if woman { list.last() } else { list.first() }
+            .cloned()
+            .unwrap_or_default()
+    };
+    let prison = choose(&ctx.prisons);
+    let name = match preferred {
+        Some(p) if p != given.0 => format!("{} ({p}) {family}", given.0),
+        _ => format!("{} {family}", given.0),
+    };
     rows.person.push(vec![
         text(&id),
         text(site),
@@ -325,7 +362,7 @@ fn person(
         text(family),
         preferred.map(text).unwrap_or(BulkValue::Null),
         BulkValue::Text(iso(born)),
-        nhs.into(),
+        nhs.clone().into(),
         BulkValue::Text(prison_number(global)),
         BulkValue::Int(created),
         text(worker),
@@ -341,7 +378,13 @@ fn person(
         text(site),
         text(&id),
     ]);
-    Ok(id)
+    Ok(PersonFacts {
+        id,
+        name,
+        date_of_birth: iso(born),
+        nhs_number: nhs,
+        prison_name: choose(&ctx.prison_names),
+    })
 }
 
 /// An episode's rows: the episode, its history, its allocation and consent,
@@ -349,21 +392,21 @@ fn person(
 #[allow(clippy::too_many_arguments)]
 fn episode(
     ctx: &SiteContext,
-    rng: &mut StdRng,
+    (rng, onward_rng): (&mut StdRng, &mut StdRng),
     rows: &mut Rows,
     j: &Journey,
-    person: &str,
+    person: &PersonFacts,
     linked_from: Option<String>,
     worker: &str,
     engagement: Engagement,
     now_ms: i64,
 ) -> String {
     let created = j.events.first().map_or(now_ms, |e| e.at);
-    let id = uuid_at(rng, created);
+    let id = rows.ids.next(rng);
     let site = ctx.id.to_string();
     let row = vec![
         text(&id),
-        text(person),
+        text(&person.id),
         text(&site),
         BulkValue::Static(j.state().as_str()),
         BulkValue::Static(j.source),
@@ -376,11 +419,7 @@ fn episode(
         text(worker),
         BulkValue::Int(j.last_at()),
     ];
-    if linked_from.is_some() {
-        rows.linked_episode.push(row);
-    } else {
-        rows.episode.push(row);
-    }
+    rows.episode.push(row);
     for e in &j.events {
         rows.event.push(vec![
             text(&id),
@@ -405,7 +444,7 @@ fn episode(
         None
     };
     rows.allocation.push(vec![
-        BulkValue::Text(uuid_at(rng, accepted)),
+        BulkValue::Text(rows.ids.next(rng)),
         text(&id),
         text(worker),
         mentor.into(),
@@ -416,7 +455,7 @@ fn episode(
         j.ended_at.map(|_| "The episode ended").into(),
     ]);
     rows.consent.push(vec![
-        BulkValue::Text(uuid_at(rng, accepted)),
+        BulkValue::Text(rows.ids.next(rng)),
         text(&id),
         BulkValue::Static("take_part"),
         BulkValue::Static("voluntary"),
@@ -441,6 +480,25 @@ fn episode(
         end,
     );
     appointments(rng, rows, &id, worker, engagement, j, accepted, end, now_ms);
+    let facts = EpisodeFacts {
+        id: &id,
+        person,
+        worker,
+        manager: &ctx.manager,
+        accepted_at: accepted,
+        released_at: j.released_at,
+        expected_release: j.expected_release,
+        released_on: j.progress.released_on,
+        ended_at: j.ended_at,
+        now_ms,
+    };
+    onward::referrals(
+        onward_rng,
+        &mut rows.ids,
+        &ctx.services,
+        &facts,
+        &mut rows.onward,
+    );
     id
 }
 
@@ -466,7 +524,7 @@ fn contacts(
         };
         let two_way = kind != "text" && rng.gen_bool(e.two_way);
         rows.contact.push(vec![
-            BulkValue::Text(uuid_at(rng, at)),
+            BulkValue::Text(rows.ids.next(rng)),
             text(episode),
             BulkValue::Static(kind),
             BulkValue::Int(at),
@@ -506,7 +564,7 @@ fn appointments(
         if !open && recorded_at >= end {
             break;
         }
-        let id = uuid_at(rng, booked_at);
+        let id = rows.ids.next(rng);
         let (state, dna, reason, summary): (&str, Option<&str>, Option<&str>, &str) = if recorded_at
             >= now_ms
             || recorded_at >= limit

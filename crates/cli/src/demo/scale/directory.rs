@@ -4,9 +4,9 @@
 //! postcodes of those addresses with their coordinates, so that a search by
 //! postcode and distance has something to find everywhere.
 //!
-//! Onward referrals to these services (migration 0014, still to come) are a
-//! further part of the load, written after the caseloads since they point at
-//! both an episode and a service; see the seam in [`super`].
+//! Each service is one of a few kinds, and the services near each site are
+//! kept by kind, for the onward referrals ([`onward`](super::onward)) that
+//! episodes at that site make to them.
 
 use super::ids::uuid_at;
 use super::places::{postcode_near, site_place};
@@ -15,7 +15,8 @@ use rand::rngs::StdRng;
 use rand::Rng;
 use reconnect_store::bulk::{BulkTable, BulkValue};
 
-const KINDS: [(&str, &str); 10] = [
+/// The kinds of service: name and description.
+pub const KINDS: [(&str, &str); 10] = [
     ("Housing advice", "Help to find and keep somewhere to live"),
     (
         "Drug and alcohol recovery",
@@ -52,6 +53,14 @@ const KINDS: [(&str, &str); 10] = [
 /// Services per organisation.
 const SERVICES_PER_ORGANISATION: usize = 4;
 
+/// The directory's rows, and which services are near each site.
+pub struct Directory {
+    pub tables: Vec<(BulkTable, Vec<Vec<BulkValue>>)>,
+    /// For each site (by number), for each kind (by its place in
+    /// [`KINDS`]), the ids of the services in that site's town.
+    pub near: Vec<Vec<Vec<String>>>,
+}
+
 /// The directory's rows: `services` services around `site_count` sites.
 pub fn build(
     rng: &mut StdRng,
@@ -59,7 +68,8 @@ pub fn build(
     site_count: usize,
     region_count: usize,
     modified_at: i64,
-) -> Vec<(BulkTable, Vec<Vec<BulkValue>>)> {
+) -> Directory {
+    let mut near = vec![vec![Vec::new(); KINDS.len()]; site_count.max(1)];
     let mut organizations = Vec::new();
     let mut service_rows = Vec::new();
     let mut locations = Vec::new();
@@ -69,7 +79,8 @@ pub fn build(
     let mut organization = String::new();
     for i in 0..services {
         let (_, town, _) = site_place(i % site_count.max(1), region_count);
-        let (kind, description) = KINDS[rng.gen_range(0..KINDS.len())];
+        let k = rng.gen_range(0..KINDS.len());
+        let (kind, description) = KINDS[k];
         if i % SERVICES_PER_ORGANISATION == 0 {
             organization = uuid_at(rng, modified_at);
             let n = i / SERVICES_PER_ORGANISATION + 1;
@@ -82,6 +93,12 @@ pub fn build(
             ]);
         }
         let service = uuid_at(rng, modified_at);
+        if let Some(list) = near
+            .get_mut(i % site_count.max(1))
+            .and_then(|site| site.get_mut(k))
+        {
+            list.push(service.clone());
+        }
         service_rows.push(vec![
             BulkValue::Text(service.clone()),
             BulkValue::Text(organization.clone()),
@@ -132,12 +149,15 @@ pub fn build(
             BulkValue::Int(0),
         ]);
     }
-    vec![
-        (tables::POSTCODE, postcodes),
-        (tables::ORGANIZATION, organizations),
-        (tables::SERVICE, service_rows),
-        (tables::LOCATION, locations),
-        (tables::SERVICE_AT_LOCATION, links),
-        (tables::ADDRESS, addresses),
-    ]
+    Directory {
+        tables: vec![
+            (tables::POSTCODE, postcodes),
+            (tables::ORGANIZATION, organizations),
+            (tables::SERVICE, service_rows),
+            (tables::LOCATION, locations),
+            (tables::SERVICE_AT_LOCATION, links),
+            (tables::ADDRESS, addresses),
+        ],
+        near,
+    }
 }

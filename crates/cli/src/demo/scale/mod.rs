@@ -8,14 +8,15 @@
 //! 2. the directory of community services and its postcodes ([`directory`]);
 //! 3. the caseloads, one site at a time ([`caseload`]), built on a second
 //!    thread while the previous site is written;
-//! 4. onward referrals from episodes to directory services, once their
-//!    tables exist (migration 0014): a further part after the caseloads,
-//!    taking each site's episodes and the directory's service ids.
+//! 4. with each site's caseload and written after it, the onward referrals
+//!    from its episodes to the directory's services in its town
+//!    ([`onward`], migration 0014).
 
 mod caseload;
 mod directory;
 mod ids;
 mod journey;
+mod onward;
 mod places;
 mod progress;
 mod staff;
@@ -124,7 +125,10 @@ pub async fn seed(
     let now_ms = day_ms(today);
     let founded = now_ms - (i64::from(shape.years) * 365 + 30) * 86_400_000;
     let frame = staff::build(&mut rng, shape.sites, shape.regions, founded, password_hash)?;
-    let directory = directory::build(
+    let directory::Directory {
+        tables: directory,
+        near,
+    } = directory::build(
         &mut rng,
         shape.services,
         shape.sites,
@@ -135,15 +139,19 @@ pub async fn seed(
     if shape.people > nhs_numbers.len() {
         bail!("scale data: more people than test NHS numbers");
     }
-    let contexts = site_contexts(&mut rng, &frame, &shape, seed, today, nhs_numbers)?;
+    let contexts = site_contexts(&mut rng, &frame, near, &shape, (seed, today), nhs_numbers)?;
 
     let mut loader = store
         .bulk_loader()
         .await
         .context("cannot start the bulk load")?;
+    loader
+        .defer_indexes(&tables::LOADED_IN_BULK)
+        .await
+        .context("cannot set the indexes aside for the load")?;
     let mut progress = Progress::new(shape.people);
-    for (table, rows) in frame.tables.iter().chain(&directory) {
-        write(&mut loader, table, rows).await?;
+    for (table, rows) in frame.tables.into_iter().chain(directory) {
+        write(&mut loader, &table, rows).await?;
     }
     let mut states = vec![0usize; EpisodeState::ALL.len()];
     let (tx, mut rx) = tokio::sync::mpsc::channel::<anyhow::Result<SiteRows>>(2);
@@ -156,8 +164,8 @@ pub async fn seed(
     });
     while let Some(site) = rx.recv().await {
         let site = site?;
-        for (table, rows) in &site.tables {
-            write(&mut loader, table, rows).await?;
+        for (table, rows) in site.tables {
+            write(&mut loader, &table, rows).await?;
         }
         for (n, s) in states.iter_mut().zip(&site.states) {
             *n += s;
@@ -189,7 +197,7 @@ pub async fn seed(
 async fn write(
     loader: &mut BulkLoader,
     table: &BulkTable,
-    rows: &[Vec<BulkValue>],
+    rows: Vec<Vec<BulkValue>>,
 ) -> anyhow::Result<()> {
     loader
         .insert(table, rows)
@@ -203,11 +211,12 @@ async fn write(
 fn site_contexts(
     rng: &mut StdRng,
     frame: &staff::Frame,
+    services_near: Vec<Vec<Vec<String>>>,
     shape: &Shape,
-    seed: u64,
-    today: Date,
+    (seed, today): (u64, Date),
     nhs_numbers: Arc<Vec<String>>,
 ) -> anyhow::Result<Vec<SiteContext>> {
+    let mut services_near = services_near.into_iter();
     let weights: Vec<f64> = frame
         .sites
         .iter()
@@ -228,6 +237,8 @@ fn site_contexts(
             number: i,
             id: site.id,
             prisons: site.prisons.clone(),
+            prison_names: site.prison_names.clone(),
+            services: services_near.next().unwrap_or_default(),
             workers: site.workers.clone(),
             mentors: site.mentors.clone(),
             manager: site

@@ -21,6 +21,8 @@ pub const MANAGERS_PER_SITE: usize = 2;
 pub struct SiteFrame {
     pub id: SiteId,
     pub prisons: Vec<String>,
+    /// The prisons' names, in the order of `prisons`.
+    pub prison_names: Vec<String>,
     pub workers: Vec<String>,
     pub mentors: Vec<String>,
     pub managers: Vec<String>,
@@ -96,15 +98,17 @@ pub fn build(
             BulkValue::Int(created_at),
         ]);
         let mut prisons = Vec::new();
+        let mut prison_names = Vec::new();
         for prison in [format!("HMP {place}"), format!("HMP & YOI {place} Women's")] {
             let pid = uuid_at(rng, created_at);
             prison_rows.push(vec![
                 BulkValue::Text(pid.clone()),
                 BulkValue::Text(id.to_string()),
-                BulkValue::Text(prison),
+                BulkValue::Text(prison.clone()),
                 BulkValue::Int(created_at),
             ]);
             prisons.push(pid);
+            prison_names.push(prison);
         }
         let slug = format!("site{:03}", i + 1);
         let mut team = |role: Role, label: &str, n: usize, rng: &mut StdRng| {
@@ -138,6 +142,7 @@ pub fn build(
         sites.push(SiteFrame {
             id,
             prisons,
+            prison_names,
             workers,
             mentors,
             managers,

@@ -196,3 +196,54 @@ pub const POSTCODE: BulkTable = table(
     "postcode",
     &["postcode", "latitude", "longitude", "terminated"],
 );
+pub const ONWARD_REFERRAL: BulkTable = table(
+    "onward_referral",
+    &[
+        "id",
+        "episode_id",
+        "need_id",
+        "service_id",
+        "state",
+        "parts",
+        "snapshot",
+        "need_identified_at",
+        "sent_at",
+        "answered_at",
+        "appointment_at",
+        "closed_at",
+        "decline_reason",
+        "outcome",
+        "version",
+        "created_at",
+        "created_by",
+        "updated_at",
+    ],
+);
+pub const ONWARD_REFERRAL_EVENT: BulkTable = table(
+    "onward_referral_event",
+    &[
+        "referral_id",
+        "at",
+        "by_user",
+        "action",
+        "from_state",
+        "to_state",
+        "reason",
+    ],
+);
+
+/// The tables that grow with the number of people: their secondary indexes
+/// are built after the load rather than kept up during it.
+pub const LOADED_IN_BULK: [&str; 11] = [
+    "person",
+    "episode",
+    "episode_event",
+    "allocation",
+    "consent_record",
+    "contact",
+    "appointment",
+    "appointment_event",
+    "onward_referral",
+    "onward_referral_event",
+    "audit_event",
+];

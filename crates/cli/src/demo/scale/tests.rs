@@ -4,6 +4,8 @@
 
 use super::{seed, Scale};
 use reconnect_domain::episode::EpisodeState;
+use reconnect_domain::id::OnwardReferralId;
+use reconnect_domain::onward_referral::State;
 use reconnect_domain::UserId;
 use reconnect_store::testing::TestDb;
 use sqlx::Row;
@@ -29,6 +31,10 @@ async fn digest(db: &TestDb) -> u64 {
         "SELECT id || '|' || state || '|' || CAST(starts_at AS TEXT) FROM appointment ORDER BY id",
         "SELECT id || '|' || name FROM dir_service ORDER BY id",
         "SELECT postcode FROM postcode ORDER BY postcode",
+        "SELECT id || '|' || episode_id || '|' || service_id || '|' || state || '|' || \
+         CAST(version AS TEXT) || '|' || COALESCE(snapshot, '-') FROM onward_referral ORDER BY id",
+        "SELECT referral_id || '|' || CAST(at AS TEXT) || '|' || action FROM \
+         onward_referral_event ORDER BY referral_id, seq",
     ];
     let mut h = DefaultHasher::new();
     for q in queries {
@@ -137,5 +143,87 @@ async fn the_rows_are_valid_for_the_service() {
         let timeline = db.store.person_timeline(&worker, person).await.unwrap();
         assert!(!timeline.is_empty());
         db.store.needs_attention(&worker, db.now()).await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_onward_referrals_read_back_through_the_store() {
+    for db in loaded(5).await {
+        let pool = db.pool();
+        let episodes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM episode")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM onward_referral ORDER BY id")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+        // About two for each episode that reached the community.
+        let made = i64::try_from(ids.len()).unwrap();
+        assert!(
+            made > episodes && made < 3 * episodes,
+            "{made} for {episodes}"
+        );
+        let row = sqlx::query("SELECT id FROM app_user WHERE email = $1")
+            .bind("worker1.site001@scale.reconnect.test")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        let user: UserId = row.get::<String, _>(0).parse().unwrap();
+        let worker = db.caller(user).await;
+        let mut states = std::collections::HashSet::new();
+        let mut per_episode = std::collections::HashMap::new();
+        for id in &ids {
+            let id: OnwardReferralId = id.parse().unwrap();
+            let r = db.store.onward_referral(&worker, id).await.unwrap();
+            states.insert(r.state);
+            *per_episode.entry(r.episode_id).or_insert(0usize) += 1;
+            // The history starts with the draft and ends where the row is.
+            assert_eq!(r.events.first().map(|e| e.action.as_str()), Some("create"));
+            assert_eq!(r.events.last().map(|e| e.to), Some(r.state), "{id}");
+            assert_eq!(r.version, i64::try_from(r.events.len()).unwrap());
+            assert!(r.events.windows(2).all(|w| w[0].at < w[1].at), "{id}");
+            assert!(r.events.windows(2).all(|w| w[0].to == w[1].from.unwrap()));
+            // What was shared is there once it was sent, and only then.
+            assert_eq!(r.snapshot.is_some(), r.sent_at.is_some(), "{id}");
+            if let Some(snap) = &r.snapshot {
+                assert!(snap.parts().iter().all(|p| r.parts.contains(p)), "{id}");
+                assert!(!snap.name.is_empty());
+            }
+            assert!(r.sent_at.is_none_or(|s| s > r.created_at));
+            assert!(r
+                .answered_at
+                .is_none_or(|a| r.sent_at.is_some_and(|s| a > s)));
+            assert!(r
+                .appointment_at
+                .is_none_or(|a| r.sent_at.is_some_and(|s| a > s)));
+            assert_eq!(
+                r.decline_reason.is_some(),
+                r.events.iter().any(|e| e.action == "decline")
+            );
+            assert_eq!(r.outcome.is_some(), r.state == State::Closed, "{id}");
+            assert_eq!(r.closed_at.is_some(), r.state.is_final(), "{id}");
+            assert!(r
+                .closed_at
+                .is_none_or(|c| c <= TODAY.midnight().assume_utc()));
+        }
+        for s in [
+            State::Draft,
+            State::Sent,
+            State::Booked,
+            State::Attended,
+            State::Closed,
+            State::Withdrawn,
+        ] {
+            assert!(states.contains(&s), "no {s:?} among {states:?}");
+        }
+        // An episode's list and the site's open list read them too.
+        for (episode, n) in per_episode.iter().take(50) {
+            let list = db.store.onward_referrals(&worker, *episode).await.unwrap();
+            assert_eq!(list.len(), *n);
+        }
+        let open = db.store.site_onward_referrals(&worker).await.unwrap();
+        assert!(!open.is_empty());
+        assert!(open.iter().all(|o| !o.referral.state.is_final()));
     }
 }
