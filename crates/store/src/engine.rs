@@ -73,12 +73,6 @@ impl Engine {
     }
 
     /// Statements run on every new connection.
-    ///
-    /// SQLite: every page view writes its audit row, and a write anywhere
-    /// makes every other connection drop its page cache at its next read, so
-    /// reads would copy pages in from the file again and again. Mapping the
-    /// file (`mmap_size`) lets them read the operating system's cached pages
-    /// in place instead.
     pub(crate) fn connection_pragmas(self) -> &'static [&'static str] {
         match self {
             Engine::Sqlite => &[
@@ -86,7 +80,6 @@ impl Engine {
                 "PRAGMA foreign_keys = ON",
                 "PRAGMA busy_timeout = 10000",
                 "PRAGMA synchronous = NORMAL",
-                "PRAGMA mmap_size = 1073741824",
             ],
             Engine::Postgres => &["SET TIME ZONE 'UTC'"],
         }

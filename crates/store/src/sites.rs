@@ -58,6 +58,24 @@ fn may_manage_sites(actor: &Actor<'_>) -> bool {
 
 impl Store {
     /// Every site with its prisons, by name.
+    /// The names of the given sites, in name order (for the signed-in
+    /// header, which every page shows: only those sites, not every site
+    /// and prison in the country).
+    pub async fn site_names(&self, ids: &[SiteId]) -> Result<Vec<String>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT name FROM site WHERE id IN ({}) ORDER BY name",
+            crate::sql::param_list(1, ids.len())
+        );
+        let mut q = sqlx::query_scalar::<_, String>(&sql);
+        for id in ids {
+            q = q.bind(id.to_string());
+        }
+        Ok(q.fetch_all(&self.pool).await?)
+    }
+
     pub async fn list_sites(&self) -> Result<Vec<Site>> {
         let sites: Vec<SiteRow> = sqlx::query_as("SELECT id, name, region FROM site ORDER BY name")
             .fetch_all(&self.pool)

@@ -167,12 +167,8 @@ async fn load(
 }
 
 async fn sites_label(state: &AppState, id: &Identity) -> crate::view::SitesLabel {
-    let names = match state.store().list_sites().await {
-        Ok(sites) => sites
-            .into_iter()
-            .filter(|s| id.user.sites.contains(&s.id))
-            .map(|s| s.name)
-            .collect::<Vec<_>>(),
+    let names = match state.store().site_names(&id.user.sites).await {
+        Ok(names) => names,
         Err(e) => {
             tracing::error!(error = %e, "listing sites failed");
             Vec::new()
