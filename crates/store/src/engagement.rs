@@ -7,7 +7,10 @@
 
 use crate::audit::{Actor, AuditEntry};
 use crate::engagement_rules::{current_rules, RulesVersion};
-use crate::engagement_signals::{active_step_ups, levels_of};
+use crate::engagement_signals::{
+    bind_signal_params, level_from, levels_of, signals_of, step_up_state, SIGNAL_COLUMNS,
+    SIGNAL_PARAMS, STEP_UP_COLUMN,
+};
 use crate::sql::{param_list, parse};
 use crate::step_ups::{load_step_ups, StepUp};
 use crate::{Result, Store, StoreError};
@@ -43,9 +46,24 @@ type FactsRow = (
     i64,
 );
 
-pub(crate) const FACTS_SELECT: &str = "SELECT e.id, e.person_id, \
-    COALESCE(p.preferred_name, p.given_name), p.family_name, p.site_id, e.state, e.released_on, \
-    e.created_at FROM episode e JOIN person p ON p.id = e.person_id";
+/// The columns of a [`FactsRow`], on `e` (the episode) and `p` (its person).
+macro_rules! facts_columns {
+    () => {
+        "e.id, e.person_id, COALESCE(p.preferred_name, p.given_name), p.family_name, \
+         p.site_id, e.state, e.released_on, e.created_at"
+    };
+}
+
+/// Where a [`FactsRow`] is read from.
+macro_rules! facts_from {
+    () => {
+        "FROM episode e JOIN person p ON p.id = e.person_id"
+    };
+}
+
+const FACTS_FROM: &str = facts_from!();
+
+pub(crate) const FACTS_SELECT: &str = concat!("SELECT ", facts_columns!(), " ", facts_from!());
 
 pub(crate) fn facts_from(r: FactsRow) -> Result<Facts> {
     Ok(Facts {
@@ -69,6 +87,71 @@ pub(crate) fn is_assessed(state: EpisodeState) -> bool {
     !state.is_terminal() && state != EpisodeState::Referred
 }
 
+/// `e.state IN (...)` for the states [`is_assessed`] admits.
+fn assessed_states_sql() -> String {
+    let states = EpisodeState::ALL
+        .iter()
+        .filter(|s| is_assessed(**s))
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("e.state IN ({states})")
+}
+
+/// A [`FactsRow`] followed by the episode's [`Counts`] and the state of its
+/// step-up in force.
+type AttentionRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    i64,
+    i64,
+    Option<i64>,
+    i64,
+    i64,
+    i64,
+    Option<String>,
+);
+
+/// The assessed episodes of one site with their level and step-up in
+/// force, in one statement: the facts, the signals ([`SIGNAL_COLUMNS`]) and
+/// the step-up of each episode come back as one row.
+async fn site_levels(
+    conn: &mut AnyConnection,
+    site: SiteId,
+    rules: &RulesVersion,
+    now: OffsetDateTime,
+) -> Result<Vec<(Facts, Level, Option<StepUpState>)>> {
+    let sql = format!(
+        "SELECT {}, {SIGNAL_COLUMNS}, {STEP_UP_COLUMN} {FACTS_FROM} \
+         WHERE p.site_id = ${} AND {}",
+        facts_columns!(),
+        SIGNAL_PARAMS + 1,
+        assessed_states_sql()
+    );
+    let rows: Vec<AttentionRow> =
+        bind_signal_params(sqlx::query_as::<_, AttentionRow>(&sql), rules, now)
+            .bind(site.to_string())
+            .fetch_all(conn)
+            .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let f = facts_from((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7))?;
+        if !is_assessed(f.state) {
+            continue;
+        }
+        let signals = signals_of(&f, (r.8, r.9, r.10, r.11, r.12), now);
+        let level = level_from(&f, &signals, rules);
+        let step_up = r.13.as_deref().map(step_up_state).transpose()?;
+        out.push((f, level, step_up));
+    }
+    Ok(out)
+}
+
 /// The facts of the listed episodes that are at one of `sites`.
 pub(crate) async fn facts_at(
     conn: &mut AnyConnection,
@@ -79,7 +162,8 @@ pub(crate) async fn facts_at(
         return Ok(Vec::new());
     }
     let mut sql = format!(
-        "{FACTS_SELECT} WHERE p.site_id IN ({})",
+        "SELECT {} {FACTS_FROM} WHERE p.site_id IN ({})",
+        facts_columns!(),
         param_list(1, sites.len())
     );
     if let Some(eps) = episodes {
@@ -275,28 +359,23 @@ impl Store {
     ) -> Result<Vec<AttentionEntry>> {
         let sites = caller.scope.case_sites();
         let mut tx = self.begin_audited_read().await?;
-        let facts = facts_at(&mut tx, sites, None).await?;
         let mut rules = RulesCache::default();
         let mut out = Vec::new();
-        let assessed: Vec<&Facts> = facts.iter().filter(|f| is_assessed(f.state)).collect();
-        let mut levels = levels_of(&mut tx, &assessed, &mut rules, now).await?;
-        let ids: Vec<EpisodeId> = assessed.iter().map(|f| f.id).collect();
-        let step_ups = active_step_ups(&mut tx, &ids).await?;
-        for f in assessed {
-            let level = levels
-                .remove(&f.id)
-                .ok_or_else(|| StoreError::Corrupt("engagement level".into()))?;
-            let step_up = step_ups.get(&f.id).copied();
-            if level.assessment.level == EngagementLevel::Engaged && step_up.is_none() {
-                continue;
+        let mut seen = std::collections::HashSet::new();
+        for site in sites.iter().filter(|s| seen.insert(**s)) {
+            let r = rules.get(&mut tx, *site).await?;
+            for (f, level, step_up) in site_levels(&mut tx, *site, &r, now).await? {
+                if level.assessment.level == EngagementLevel::Engaged && step_up.is_none() {
+                    continue;
+                }
+                out.push(AttentionEntry {
+                    person_id: f.person,
+                    person_name: f.person_name,
+                    site_id: f.site,
+                    level,
+                    step_up,
+                });
             }
-            out.push(AttentionEntry {
-                person_id: f.person,
-                person_name: f.person_name.clone(),
-                site_id: f.site,
-                level,
-                step_up,
-            });
         }
         out.sort_by(|a, b| {
             a.urgency()

@@ -1,60 +1,112 @@
-//! The engagement signals of many episodes at once. Lists (the caseload's
-//! levels, a site's needs-attention list) would otherwise run six queries
-//! per episode; here each signal is one grouped query per batch of episodes
-//! of one site (the site's rules set the missed-appointment window). One
-//! episode's level goes through the same code with a batch of one, so a
-//! list and a single episode can never disagree.
+//! The engagement signals of many episodes at once. Every signal is a
+//! correlated subquery on the episode `e` in one list of columns
+//! ([`SIGNAL_COLUMNS`]), so a batch of episodes of one site costs a single
+//! statement that answers one row per episode (the site's rules set the
+//! missed-appointment window). Lists (the caseload's levels, a site's
+//! needs-attention list) and one episode's level all read these same
+//! columns and decide with the same rules, so they can never disagree.
 
 use crate::engagement::{Facts, Level, RulesCache};
 use crate::engagement_rules::RulesVersion;
 use crate::episodes::iso;
-use crate::sql::{param_list, parse};
+use crate::sql::param_list;
 use crate::{Result, StoreError};
 use reconnect_domain::clock::to_millis;
 use reconnect_domain::engagement::{assess, Signals};
 use reconnect_domain::episode::EpisodeState;
 use reconnect_domain::step_up::StepUpState;
 use reconnect_domain::{EpisodeId, SiteId};
-use sqlx::AnyConnection;
+use sqlx::any::AnyArguments;
+use sqlx::query::QueryAs;
+use sqlx::{Any, AnyConnection};
 use std::collections::HashMap;
 use time::OffsetDateTime;
 
 const DAY_MS: i64 = 86_400_000;
-/// How many episodes one grouped query covers.
+/// How many episodes one statement covers when they are listed by id.
 const BATCH: usize = 200;
+
+/// The signals of the episode `e`, in the order of [`Counts`]. They take
+/// the parameters bound by [`bind_signal_params`]: `$1` the start of the
+/// missed-appointment window, `$2` now, `$3` the start of the
+/// declined-actions window (epoch milliseconds) and `$4` today (ISO date).
+/// The latest two-way contact is found by reading the episode's contacts
+/// newest first and stopping at the first that counts. A concern that
+/// clears none is asked for as `COALESCE(clears, '') = ''` (no concern has
+/// the id ''), not `clears IS NULL`: without statistics SQLite would answer
+/// `IS NULL` through the UNIQUE index on `clears`, reading every open
+/// concern of every episode once per episode.
+pub(crate) const SIGNAL_COLUMNS: &str = "\
+    (SELECT COUNT(*) FROM appointment a WHERE a.episode_id = e.id \
+     AND a.state = 'did_not_attend' AND (a.dna_reason IS NULL OR a.dna_reason <> 'acceptable') \
+     AND a.starts_at >= $1 AND a.starts_at <= $2), \
+    (SELECT c.at FROM contact c WHERE c.episode_id = e.id AND c.two_way = 'yes' AND c.at <= $2 \
+     AND NOT EXISTS (SELECT 1 FROM contact n WHERE n.supersedes = c.id) \
+     ORDER BY c.at DESC LIMIT 1), \
+    (SELECT COUNT(*) FROM plan_action pa JOIN plan_action_event ev ON ev.action_id = pa.id \
+     WHERE pa.episode_id = e.id AND ev.status = 'dropped' AND ev.at >= $3 AND ev.at <= $2), \
+    (SELECT COUNT(*) FROM plan_action pa WHERE pa.episode_id = e.id AND pa.status = 'open' \
+     AND pa.due_on < $4), \
+    (SELECT COUNT(*) FROM concern cn WHERE cn.episode_id = e.id AND COALESCE(cn.clears, '') = '' \
+     AND cn.created_at <= $2 AND NOT EXISTS (SELECT 1 FROM concern x WHERE x.clears = cn.id))";
+
+/// How many parameters [`SIGNAL_COLUMNS`] takes.
+pub(crate) const SIGNAL_PARAMS: usize = 4;
+
+/// The state of the episode `e`'s step-up in force (the newest not stepped
+/// down), or NULL.
+pub(crate) const STEP_UP_COLUMN: &str = "(SELECT s.state FROM step_up s \
+    WHERE s.episode_id = e.id AND s.state <> 'stepped_down' ORDER BY s.opened_at DESC LIMIT 1)";
+
+/// One episode's counted signals as [`SIGNAL_COLUMNS`] reads them: missed
+/// appointments, the latest two-way contact (epoch ms), declined actions,
+/// overdue actions and open concerns.
+pub(crate) type Counts = (i64, Option<i64>, i64, i64, i64);
+
+/// Binds [`SIGNAL_COLUMNS`]' parameters (`$1` to `$4`) for a site's rules.
+pub(crate) fn bind_signal_params<'q, O>(
+    q: QueryAs<'q, Any, O, AnyArguments<'q>>,
+    rules: &RulesVersion,
+    now: OffsetDateTime,
+) -> QueryAs<'q, Any, O, AnyArguments<'q>> {
+    let now_ms = to_millis(now);
+    q.bind(now_ms - rules.rules.missed_window_days * DAY_MS)
+        .bind(now_ms)
+        .bind(now_ms - 30 * DAY_MS)
+        .bind(iso(now.date()))
+}
 
 fn whole_days(from_ms: i64, to_ms: i64) -> i64 {
     (to_ms - from_ms).max(0) / DAY_MS
 }
 
-/// Runs a grouped `episode_id, value` query: `leading` values bind `$1…`,
-/// then the episode ids fill the `{}` list.
-async fn per_episode<T>(
-    conn: &mut AnyConnection,
-    sql: &str,
-    leading: &[Bind],
-    ids: &[String],
-) -> Result<HashMap<String, T>>
-where
-    T: Send + Unpin + for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
-{
-    let sql = sql.replacen("{}", &param_list(leading.len() + 1, ids.len()), 1);
-    let mut q = sqlx::query_as::<_, (String, T)>(&sql);
-    for b in leading {
-        q = match b {
-            Bind::Int(i) => q.bind(*i),
-            Bind::Text(t) => q.bind(t.clone()),
-        };
+/// An episode's signals from its facts and its counts, as they stood at `now`.
+pub(crate) fn signals_of(f: &Facts, counts: Counts, now: OffsetDateTime) -> Signals {
+    let now_ms = to_millis(now);
+    let (missed, last_contact, declined, overdue, concerns) = counts;
+    Signals {
+        missed_appointments: missed,
+        days_since_two_way_contact: last_contact.map(|at| whole_days(at, now_ms)),
+        days_since_start: whole_days(f.created_at, now_ms),
+        declined_actions: declined,
+        overdue_actions: overdue,
+        open_concerns: concerns,
+        returned_to_custody: f.state == EpisodeState::ReturnedToCustody,
+        days_since_release: match (f.state.is_in_community(), f.released_on) {
+            (true, Some(d)) => Some((now.date() - d).whole_days().max(0)),
+            _ => None,
+        },
     }
-    for id in ids {
-        q = q.bind(id.clone());
-    }
-    Ok(q.fetch_all(&mut *conn).await?.into_iter().collect())
 }
 
-enum Bind {
-    Int(i64),
-    Text(String),
+/// An episode's level from its signals under a site's rules.
+pub(crate) fn level_from(f: &Facts, s: &Signals, rules: &RulesVersion) -> Level {
+    Level {
+        episode_id: f.id,
+        assessment: assess(s, &rules.rules),
+        rule_version: rules.version,
+        days_since_two_way_contact: s.days_since_two_way_contact,
+    }
 }
 
 /// Reads the signals of a batch of one site's episodes as they stood at
@@ -65,72 +117,29 @@ async fn gather_batch(
     rules: &RulesVersion,
     now: OffsetDateTime,
 ) -> Result<HashMap<EpisodeId, Signals>> {
-    let now_ms = to_millis(now);
     let ids: Vec<String> = facts.iter().map(|f| f.id.to_string()).collect();
-    let window_start = now_ms - rules.rules.missed_window_days * DAY_MS;
-    let missed: HashMap<String, i64> = per_episode(
-        conn,
-        "SELECT episode_id, COUNT(*) FROM appointment WHERE state = 'did_not_attend' \
-         AND (dna_reason IS NULL OR dna_reason <> 'acceptable') AND starts_at >= $1 \
-         AND starts_at <= $2 AND episode_id IN ({}) GROUP BY episode_id",
-        &[Bind::Int(window_start), Bind::Int(now_ms)],
-        &ids,
-    )
-    .await?;
-    let last_contact: HashMap<String, i64> = per_episode(
-        conn,
-        "SELECT c.episode_id, MAX(c.at) FROM contact c WHERE c.two_way = 'yes' AND c.at <= $1 \
-         AND c.episode_id IN ({}) AND NOT EXISTS (SELECT 1 FROM contact n WHERE n.supersedes = c.id) \
-         GROUP BY c.episode_id",
-        &[Bind::Int(now_ms)],
-        &ids,
-    )
-    .await?;
-    let declined: HashMap<String, i64> = per_episode(
-        conn,
-        "SELECT a.episode_id, COUNT(*) FROM plan_action_event ev JOIN plan_action a \
-         ON a.id = ev.action_id WHERE ev.status = 'dropped' AND ev.at >= $1 AND ev.at <= $2 \
-         AND a.episode_id IN ({}) GROUP BY a.episode_id",
-        &[Bind::Int(now_ms - 30 * DAY_MS), Bind::Int(now_ms)],
-        &ids,
-    )
-    .await?;
-    let overdue: HashMap<String, i64> = per_episode(
-        conn,
-        "SELECT episode_id, COUNT(*) FROM plan_action WHERE status = 'open' AND due_on < $1 \
-         AND episode_id IN ({}) GROUP BY episode_id",
-        &[Bind::Text(iso(now.date()))],
-        &ids,
-    )
-    .await?;
-    let concerns: HashMap<String, i64> = per_episode(
-        conn,
-        "SELECT c.episode_id, COUNT(*) FROM concern c WHERE c.clears IS NULL \
-         AND c.created_at <= $1 AND c.episode_id IN ({}) \
-         AND NOT EXISTS (SELECT 1 FROM concern x WHERE x.clears = c.id) GROUP BY c.episode_id",
-        &[Bind::Int(now_ms)],
-        &ids,
-    )
-    .await?;
+    let sql = format!(
+        "SELECT e.id, {SIGNAL_COLUMNS} FROM episode e WHERE e.id IN ({})",
+        param_list(SIGNAL_PARAMS + 1, ids.len())
+    );
+    let mut q = bind_signal_params(
+        sqlx::query_as::<_, (String, i64, Option<i64>, i64, i64, i64)>(&sql),
+        rules,
+        now,
+    );
+    for id in &ids {
+        q = q.bind(id.clone());
+    }
+    let counts: HashMap<String, Counts> = q
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|(id, a, b, c, d, e)| (id, (a, b, c, d, e)))
+        .collect();
     let mut out = HashMap::with_capacity(facts.len());
     for (f, id) in facts.iter().zip(&ids) {
-        let count = |m: &HashMap<String, i64>| m.get(id).copied().unwrap_or(0);
-        out.insert(
-            f.id,
-            Signals {
-                missed_appointments: count(&missed),
-                days_since_two_way_contact: last_contact.get(id).map(|at| whole_days(*at, now_ms)),
-                days_since_start: whole_days(f.created_at, now_ms),
-                declined_actions: count(&declined),
-                overdue_actions: count(&overdue),
-                open_concerns: count(&concerns),
-                returned_to_custody: f.state == EpisodeState::ReturnedToCustody,
-                days_since_release: match (f.state.is_in_community(), f.released_on) {
-                    (true, Some(d)) => Some((now.date() - d).whole_days().max(0)),
-                    _ => None,
-                },
-            },
-        );
+        let c = counts.get(id).copied().unwrap_or((0, None, 0, 0, 0));
+        out.insert(f.id, signals_of(f, c, now));
     }
     Ok(out)
 }
@@ -158,48 +167,14 @@ pub(crate) async fn levels_of(
                 let s = signals
                     .remove(&f.id)
                     .ok_or_else(|| StoreError::Corrupt("engagement signals".into()))?;
-                out.insert(
-                    f.id,
-                    Level {
-                        episode_id: f.id,
-                        assessment: assess(&s, &r.rules),
-                        rule_version: r.version,
-                        days_since_two_way_contact: s.days_since_two_way_contact,
-                    },
-                );
+                out.insert(f.id, level_from(f, &s, &r));
             }
         }
     }
     Ok(out)
 }
 
-/// The state of each listed episode's step-up in force (the newest not
-/// stepped down), for those that have one.
-pub(crate) async fn active_step_ups(
-    conn: &mut AnyConnection,
-    episodes: &[EpisodeId],
-) -> Result<HashMap<EpisodeId, StepUpState>> {
-    let mut out = HashMap::new();
-    for chunk in episodes.chunks(BATCH) {
-        let ids: Vec<String> = chunk.iter().map(ToString::to_string).collect();
-        let sql = format!(
-            "SELECT episode_id, state FROM step_up WHERE state <> 'stepped_down' \
-             AND episode_id IN ({}) ORDER BY opened_at DESC",
-            param_list(1, ids.len())
-        );
-        let mut q = sqlx::query_as::<_, (String, String)>(&sql);
-        for id in &ids {
-            q = q.bind(id.clone());
-        }
-        for (episode, state) in q.fetch_all(&mut *conn).await? {
-            let episode: EpisodeId = parse(&episode, "episode id")?;
-            if out.contains_key(&episode) {
-                continue;
-            }
-            let state = StepUpState::parse(&state)
-                .map_err(|_| StoreError::Corrupt("step-up state".into()))?;
-            out.insert(episode, state);
-        }
-    }
-    Ok(out)
+/// A step-up state as stored.
+pub(crate) fn step_up_state(s: &str) -> Result<StepUpState> {
+    StepUpState::parse(s).map_err(|_| StoreError::Corrupt("step-up state".into()))
 }

@@ -92,10 +92,21 @@ pub(crate) trait Record: Sized {
 
 /// Reads one row's cells in the order of `columns`.
 pub(crate) fn read_row(row: &AnyRow, columns: &[(&str, Kind)]) -> Result<Vec<Cell>> {
+    read_row_from(row, 0, columns)
+}
+
+/// Reads the cells of `columns` from a row that holds them from index
+/// `start` on (a row that joins several tables).
+pub(crate) fn read_row_from(
+    row: &AnyRow,
+    start: usize,
+    columns: &[(&str, Kind)],
+) -> Result<Vec<Cell>> {
     columns
         .iter()
         .enumerate()
         .map(|(i, (_, kind))| {
+            let i = start + i;
             Ok(match kind {
                 Kind::Text => Cell::Text(row.try_get::<Option<String>, _>(i)?),
                 Kind::Int | Kind::Millis => Cell::Int(row.try_get::<Option<i64>, _>(i)?),

@@ -350,6 +350,9 @@ async fn service_at_locations(
     ids: &[String],
     depth: Depth,
 ) -> Result<Vec<ServiceAtLocation>> {
+    if depth == Depth::Summary {
+        return super::summary::service_at_locations(conn, ids).await;
+    }
     let sals = load::<ServiceAtLocation>(conn, "id", ids).await?;
     let loc_ids: Vec<String> = sals.iter().filter_map(|s| s.location_id.clone()).collect();
     let service_ids: Vec<String> = sals.iter().filter_map(|s| s.service_id.clone()).collect();

@@ -18,6 +18,7 @@ on_both_engines!(
     a_feed_with_any_problem_writes_nothing,
     services_are_filtered_as_the_profile_says,
     nearby_services_come_nearest_first_within_the_radius,
+    a_page_of_service_at_locations_is_the_nested_read_in_list_form,
     postcodes_are_imported_in_batches_and_looked_up,
 );
 
@@ -407,6 +408,99 @@ async fn nearby_services_come_nearest_first_within_the_radius(db: &TestDb) {
         .unwrap();
     assert_eq!(sal.service.as_ref().unwrap().name, "Near");
     assert_eq!(sal.location.as_ref().unwrap().latitude, Some(51.21));
+}
+
+/// A service-at-location as read alone, cut to the list form: its location
+/// with addresses (no accessibility or attributes), its service's own
+/// fields and organisation (no identifiers or attributes), no schedules.
+fn list_form(mut sal: ServiceAtLocation) -> ServiceAtLocation {
+    sal.schedules.clear();
+    if let Some(l) = sal.location.as_mut() {
+        l.accessibility.clear();
+        l.attributes.clear();
+        l.addresses.iter_mut().for_each(|a| a.attributes.clear());
+    }
+    if let Some(s) = sal.service.take() {
+        let organization = s.organization.clone().map(|mut o| {
+            o.organization_identifiers.clear();
+            o.attributes.clear();
+            o
+        });
+        sal.service = Some(Box::new(Service {
+            organization,
+            schedules: vec![],
+            service_areas: vec![],
+            service_at_locations: vec![],
+            languages: vec![],
+            funding: vec![],
+            cost_options: vec![],
+            contacts: vec![],
+            phones: vec![],
+            attributes: vec![],
+            ..*s
+        }));
+    }
+    sal
+}
+
+async fn a_page_of_service_at_locations_is_the_nested_read_in_list_form(db: &TestDb) {
+    db.store
+        .upsert_directory(&example_parent_term())
+        .await
+        .unwrap();
+    // The example's location gets a second address (listed in id order),
+    // and a second service has no organisation.
+    let mut full: Service = serde_json::from_value(service_full()).unwrap();
+    let location = full.service_at_locations[0].location.as_mut().unwrap();
+    let mut second = location.addresses[0].clone();
+    second.id = "00000000-0000-4000-8000-000000000001".into();
+    second.address_1 = "2 Second Street".into();
+    location.addresses.push(second);
+    let mut bare = service_at(7, "Bare", (51.24, -0.57), &[]);
+    bare.organization = None;
+    db.store
+        .upsert_directory(&feed(vec![full, bare]))
+        .await
+        .unwrap();
+
+    let page = db
+        .store
+        .directory_service_at_locations(&ServiceFilter::default(), None, PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(page.contents.len(), 2);
+    for listed in page.contents {
+        let alone = db
+            .store
+            .directory_service_at_location(&listed.id)
+            .await
+            .unwrap();
+        assert_eq!(listed, list_form(alone));
+    }
+    let with_addresses = db
+        .store
+        .directory_service_at_locations(
+            &ServiceFilter::default(),
+            Some(Near {
+                point: Coordinates::new(51.2362, -0.5704).unwrap(),
+                radius_m: 100.0,
+            }),
+            PageRequest::default(),
+        )
+        .await
+        .unwrap();
+    let location = with_addresses.contents[0].location.as_ref().unwrap();
+    let mut ids: Vec<&str> = location.addresses.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids.len(), 2);
+    let listed = ids.clone();
+    ids.sort();
+    assert_eq!(listed, ids);
+    assert!(with_addresses.contents[0]
+        .service
+        .as_ref()
+        .unwrap()
+        .organization
+        .is_some());
 }
 
 async fn postcodes_are_imported_in_batches_and_looked_up(db: &TestDb) {
