@@ -1,5 +1,6 @@
 //! Appointments, child records of an episode. Every action checks the parent
-//! episode's site and is audited in the same transaction. The rules of what
+//! episode's site and is audited (a change in its own transaction, a read
+//! before it is returned). The rules of what
 //! may happen to an appointment are the domain's
 //! ([`reconnect_domain::appointment::apply`]); the store applies them under
 //! the appointment's version, so two people recording the same appointment

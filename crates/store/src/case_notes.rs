@@ -1,7 +1,7 @@
 //! Case notes, child records of an episode: append-only (the table refuses
 //! UPDATE and DELETE), corrected by a new note that supersedes the old one
 //! with a reason. Every action checks the parent episode's site and is
-//! audited in the same transaction.
+//! audited (a write in its own transaction, a read before it is returned).
 //!
 //! Sensitive notes: the store decides who reads their content, by the rule in
 //! [`reconnect_domain::case_note::may_read_sensitive`] (the allocated worker,

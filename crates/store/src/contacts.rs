@@ -1,6 +1,6 @@
 //! Contacts with the person, child records of an episode. Every action
 //! checks the parent episode is at one of the caller's sites, and is audited
-//! in the same transaction. Contacts are append-only (the table refuses
+//! (a write in its own transaction, a read before it is returned). Contacts are append-only (the table refuses
 //! UPDATE and DELETE): a correction is a new contact that supersedes the old
 //! one, with a reason, and each contact is superseded at most once.
 //!

@@ -11,8 +11,9 @@
 //!   [`Caller`](reconnect_domain::Caller) and filters by its scope in SQL: a
 //!   caller with no case sites gets nothing, and a record outside the scope is
 //!   reported as [`StoreError::NotFound`], exactly like a record that does not exist.
-//! - Every write of personal data, and every read of a person's record, appends
-//!   an [`audit`] event inside the same transaction as the change.
+//! - Every write of personal data appends an [`audit`] event inside the same
+//!   transaction as the change; every read of a person's record commits its
+//!   audit event before the data leaves the store (`audited_read`).
 
 pub mod allocation;
 pub mod appointment_calendar;

@@ -1,6 +1,7 @@
 //! People supported by the service. This is personal data: every function
 //! takes the caller and filters by the caller's case sites in SQL, and every
-//! read of a record or change to one is audited in the same transaction.
+//! change is audited in its own transaction, every read of a record before it
+//! is returned.
 
 use crate::audit::{Actor, AuditEntry};
 use crate::sql::{like_contains, param_list, parse};

@@ -7,8 +7,9 @@
 //! every action, read or write: each query first finds the parent episode
 //! through its person's site, limited to the caller's case sites (reads) or
 //! case-writing sites (writes). A record anywhere else is
-//! [`StoreError::NotFound`]. Reads of a person's plan and every change are
-//! audited in the same transaction; histories are append-only tables.
+//! [`StoreError::NotFound`]. Every change is audited in its own transaction,
+//! and every read of a person's plan before it is returned; histories are
+//! append-only tables.
 
 mod actions;
 mod assessments;

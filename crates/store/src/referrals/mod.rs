@@ -4,7 +4,8 @@
 //!
 //! Referrals hold personal data, so every read takes the caller and filters
 //! by the caller's case sites in SQL (another site's referral is "not
-//! found"), and every read and write is audited in the same transaction. The
+//! found"), and every write is audited in its own transaction, every read
+//! before it is returned. The
 //! public form is the one writer without a caller: [`submit`] covers it,
 //! with its rate limits and its guard against a double submission.
 //!
