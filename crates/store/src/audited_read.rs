@@ -77,6 +77,11 @@ impl AuditedRead {
                 // Ending the read first releases its snapshot, so the write
                 // below never waits on this connection's own read.
                 tx.commit().await?;
+                if entries.is_empty() {
+                    // Nothing shown, nothing to record: no turn at the
+                    // write gate.
+                    return Ok(());
+                }
                 let mut write = store.begin_read_write().await?;
                 for entry in entries {
                     append(&mut write, at, actor, entry).await?;
